@@ -1,0 +1,135 @@
+"""Configuration: every setting, its type, default and meaning, in one table.
+
+Defaults give the embedded mode (SQLite and a filesystem broker in the instance
+folder); environment variables of the same name override them; a mapping passed
+to ``create_app(config=...)`` overrides both (tests use that, not ``os.environ``).
+The README's configuration table is generated from ``SETTINGS`` by
+``moderation config --markdown``, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+
+def _bool(value: str) -> bool:
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", str, None,
+            "SQLAlchemy URL of the database. Default: SQLite file `moderation.sqlite3` in the "
+            "instance folder. Production: `postgresql+psycopg://user:pass@host/db`."),
+    Setting("CELERY_BROKER_URL", str, None,
+            "Celery broker URL. Default: `REDIS_URL` if set, else the filesystem transport in "
+            "the instance folder (embedded mode, no server needed)."),
+    Setting("REDIS_URL", str, None,
+            "Redis URL, used as the broker when `CELERY_BROKER_URL` is not set."),
+    Setting("SECRET_KEY", str, None,
+            "Secret for signing tokens. Default: generated once and kept in "
+            "`instance/secret_key`. Set it explicitly in production (all processes must share it)."),
+    Setting("INSTANCE_PATH", str, None,
+            "Folder for the embedded database, broker and secret. Default: `./instance`."),
+    Setting("TRUSTED_PROXY_COUNT", int, 0,
+            "Number of reverse proxies in front of the service whose `X-Forwarded-*` headers are "
+            "trusted (0 = use the socket address)."),
+    Setting("MAX_CONTENT_LENGTH", int, 262_144,
+            "Largest request body accepted, in bytes (larger: 413)."),
+    Setting("LIMIT_NAME", int, 245, "Longest author name, in characters (WordPress: 245)."),
+    Setting("LIMIT_EMAIL", int, 100, "Longest author email (WordPress: 100)."),
+    Setting("LIMIT_URL", int, 200, "Longest author URL (WordPress: 200)."),
+    Setting("LIMIT_BODY", int, 65_525, "Longest comment body, in characters (WordPress: 65,525)."),
+    Setting("EMAIL_CHECK_DELIVERABILITY", _bool, False,
+            "Check the email's domain in DNS (MX records) when accepting a comment."),
+    Setting("PENDING_SWEEP_AFTER", float, 60.0,
+            "Seconds a comment may stay `pending` before the sweeper sends its checks again."),
+    Setting("SWEEP_INTERVAL", float, 30.0, "Seconds between two runs of the pending sweeper."),
+    Setting("SITE_CACHE_SECONDS", float, 5.0,
+            "How long a web process caches a site and its key hashes (a revoked key stops "
+            "working within this time). 0 disables the cache."),
+    Setting("EXTRA_CHECKS", _list, [],
+            "Comma-separated `module:function` paths of additional check functions to run "
+            "after the built-in ones."),
+    Setting("BROKER_POLLING_INTERVAL", float, 0.2,
+            "Seconds between polls of the embedded filesystem broker."),
+)
+
+SETTING_NAMES = frozenset(setting.name for setting in SETTINGS)
+
+
+def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> dict:
+    """Return the effective configuration: defaults < environment < overrides."""
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        raw = environ.get(setting.name)
+        if raw is not None and raw != "":
+            try:
+                value = setting.parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"{setting.name}: {exc}") from exc
+        config[setting.name] = value
+    for key, value in (overrides or {}).items():
+        config[key] = value
+    return config
+
+
+def resolve_embedded_defaults(config: dict) -> dict:
+    """Fill the settings whose defaults live in the instance folder."""
+    instance = Path(config.get("INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    if not config.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'moderation.sqlite3'}"
+    if not config.get("CELERY_BROKER_URL"):
+        config["CELERY_BROKER_URL"] = config.get("REDIS_URL") or "filesystem://"
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance)
+    return config
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret generated once per instance folder, so the web and worker agree on it."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of this instance won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_markdown() -> str:
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        default = setting.default
+        shown = "—" if default is None or default == [] else f"`{default}`"
+        rows.append(f"| `{setting.name}` | {shown} | {setting.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,1 @@
+"""Sites (tenants): their keys, allowed origins and moderation policy."""
