@@ -68,6 +68,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 def thread_page(site_id: int, external_id: str, cursor: str | None, limit: int) -> dict:
     """One page of top-level published comments, each with its published replies nested."""
+    after = _decode_cursor(cursor) if cursor else None
     thread_pk = db.session.scalar(select(Thread.id).where(
         Thread.site_id == site_id, Thread.external_id == external_id))
     page: dict[str, Any] = {"thread_id": external_id, "comments": [], "next_cursor": None}
@@ -78,8 +79,8 @@ def thread_page(site_id: int, external_id: str, cursor: str | None, limit: int) 
     query = (select(Comment).where(Comment.thread_id == thread_pk, published,
                                    Comment.parent_id.is_(None))
              .order_by(Comment.created_at, Comment.id).limit(limit + 1))
-    if cursor:
-        after_time, after_id = _decode_cursor(cursor)
+    if after:
+        after_time, after_id = after
         query = query.where(or_(Comment.created_at > after_time,
                                 and_(Comment.created_at == after_time, Comment.id > after_id)))
     roots = list(db.session.scalars(query))

@@ -74,10 +74,15 @@ class DirAutoFilter(Filter):
             yield token
 
 
+_ABSOLUTE_LINK = re.compile(r"^(https?://[^/\s]|mailto:)", re.IGNORECASE)
+
+
 def _link_rel(attrs, new=False):
-    href = attrs.get((None, "href"))
-    if not href:
-        return None  # an <a> without a destination is dropped, its text kept
+    href = (attrs.get((None, "href")) or "").strip()
+    if not _ABSOLUTE_LINK.match(href):
+        # No destination, or a relative one (it would point into the publisher's own site):
+        # the link is dropped and its text kept.
+        return None
     attrs[(None, "rel")] = LINK_REL
     attrs.pop((None, "target"), None)
     return attrs

@@ -54,15 +54,25 @@ def _ip(value: str) -> str:
 
 
 Optional = BeforeValidator(_blank_to_none)
-Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_http_url)]
+
+
+def optional_text(max_length: int, *validators) -> Any:
+    """An optional string: blank means absent; the length limit applies to the text only."""
+    return Annotated[Annotated[str, StringConstraints(strip_whitespace=True,
+                                                      max_length=max_length), *validators]
+                     | None, Optional]
+
+
+def optional_url(max_length: int) -> Any:
+    return optional_text(max_length, AfterValidator(_http_url))
 
 
 class ClientIn(BaseModel):
     """What the site's backend knows about the reader's browser (optional)."""
 
-    ip: Annotated[str | None, Optional, AfterValidator(lambda v: v and _ip(v))] = None
-    user_agent: Annotated[str | None, Optional, Field(max_length=512)] = None
-    referrer: Annotated[str | None, Optional, Field(max_length=2048)] = None
+    ip: optional_text(64, AfterValidator(_ip)) = None
+    user_agent: optional_text(512) = None
+    referrer: optional_text(2048) = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,8 @@ def build_schemas(limits: Limits, check_deliverability: bool = False) -> Schemas
         model_config = ConfigDict(coerce_numbers_to_str=True, title="ThreadIn")
         id: Annotated[str, Required, Field(max_length=255,
                                            description="The site's own id for the article.")]
-        url: Annotated[Url | None, Optional, Field(max_length=2048)] = None
-        title: Annotated[str | None, Optional, Field(max_length=500)] = None
+        url: optional_url(2048) = None
+        title: optional_text(500) = None
 
     class AuthorIn(BaseModel):
         model_config = ConfigDict(title="AuthorIn")
@@ -98,12 +108,12 @@ def build_schemas(limits: Limits, check_deliverability: bool = False) -> Schemas
         email: Annotated[str, Required, Field(max_length=limits.email,
                                               description="Stored for moderators; never published."),
                          AfterValidator(_email)]
-        url: Annotated[Url | None, Optional, Field(max_length=limits.url)] = None
+        url: optional_url(limits.url) = None
 
     class CommentIn(BaseModel):
         model_config = ConfigDict(title="CommentIn")
         thread: ThreadIn
-        parent_id: Annotated[int | None, Optional, Field(gt=0)] = None
+        parent_id: Annotated[Annotated[int, Field(gt=0)] | None, Optional] = None
         author: AuthorIn
         body: Annotated[str, StringConstraints(min_length=1), Field(max_length=limits.body),
                         AfterValidator(_require_text)]
