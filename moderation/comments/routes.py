@@ -216,7 +216,8 @@ def get_comment(site: str, comment_id: int):
 def thread_comments(site: str, thread_id: str):
     info = get_site(site)
     limit = _limit(request.args.get("limit"))
-    page = queries.thread_page(info.id, thread_id, request.args.get("cursor"), limit)
+    visible = ("published",) if info.policy.get("hide_reported") else ("published", "reported")
+    page = queries.thread_page(info.id, thread_id, request.args.get("cursor"), limit, visible)
     response = jsonify(page)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-cache"

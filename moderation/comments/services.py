@@ -20,6 +20,7 @@ from ..detection import CommentFacts, Decision, evaluate
 from ..errors import FieldErrors
 from ..extensions import db, utcnow
 from ..queue import send_after_commit
+from ..review import hooks as review
 from ..sites.models import Site
 from ..sites.services import SiteInfo
 from .models import Comment, Status, Thread, Transition
@@ -54,6 +55,8 @@ class NewComment:
 
 def accept_comment(site: SiteInfo, new: NewComment) -> Comment:
     """Store the comment as ``pending`` and queue its checks once the row is committed."""
+    author_hash = email_hash(new.author_email)
+    review.check_author_allowed(site.id, author_hash, new.client_ip)  # banned: 403, nothing stored
     thread_pk = _thread_pk(site.id, new)
     root_id = None
     if new.parent_id is not None:
@@ -70,7 +73,7 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Comment:
     comment = Comment(
         site_id=site.id, thread_id=thread_pk, parent_id=new.parent_id, root_id=root_id,
         author_name=new.author_name, author_email=new.author_email,
-        author_email_hash=email_hash(new.author_email), author_url=new.author_url,
+        author_email_hash=author_hash, author_url=new.author_url,
         body=new.body, client_ip=new.client_ip, user_agent=new.user_agent,
         referrer=new.referrer, status=Status.PENDING.value, scores={}, reasons=[],
         created_at=now, updated_at=now, check_enqueued_at=now,
@@ -123,13 +126,17 @@ def check_comment(comment_id: int, extra_checks=()) -> str | None:
         db.session.rollback()
         return None
     site_policy = db.session.scalar(select(Site.policy).where(Site.id == comment.site_id)) or {}
-    decision = evaluate(_facts(comment), site_policy, extra_checks)
-    apply_decision(comment, decision)
+    # Moderation's contribution: sanctions and reputation of the author, the site's terms and
+    # the patterns learned from its moderators' decisions (extra checks + an adjustment).
+    context = review.review_context(comment, site_policy)
+    decision = evaluate(_facts(comment, context.author), site_policy,
+                        (*extra_checks, *context.checks))
+    apply_decision(comment, decision, adjust=context.adjust(comment.body))
     db.session.commit()
     return comment.status
 
 
-def _facts(comment: Comment) -> CommentFacts:
+def _facts(comment: Comment, author=None) -> CommentFacts:
     previous = db.session.scalar(
         select(Comment.body).where(
             Comment.site_id == comment.site_id,
@@ -138,22 +145,32 @@ def _facts(comment: Comment) -> CommentFacts:
         .order_by(Comment.id.desc()).limit(1))
     return CommentFacts(text=comment.body, author_name=comment.author_name,
                         author_email=comment.author_email, author_url=comment.author_url,
-                        previous_text=previous)
+                        previous_text=previous,
+                        author_published=author.published if author else 0,
+                        author_rejected=author.rejected if author else 0)
 
 
-def apply_decision(comment: Comment, decision: Decision) -> None:
+def apply_decision(comment: Comment, decision: Decision, adjust=None) -> None:
+    """Store the decision; ``adjust(status, reasons)`` (sanctions, trust, learned allows) may
+    change the status and add reasons before it is recorded."""
     reasons = [finding.to_dict() for finding in decision.reasons]
+    status = decision.status
+    if adjust is not None:
+        adjustment = adjust(status, reasons)
+        status, reasons = adjustment.status, [*adjustment.reasons, *reasons]
     now = utcnow()
     previous = comment.status
-    comment.status = decision.status
+    comment.status = status
     comment.reasons = reasons
     comment.scores = dict(decision.scores)
+    comment.risk = max((float(v) for v in comment.scores.values()), default=0.0)
     comment.language = getattr(decision, "language", None)
     comment.body_html = render_comment(comment.body)
     comment.checked_at = now
     comment.updated_at = now
     comment.version += 1
-    record_transition(comment, previous, decision.status, reasons=reasons, actor="system",
+    review.index_reasons(comment.id, reasons)
+    record_transition(comment, previous, status, reasons=reasons, actor="system",
                       note="automatic checks")
 
 
