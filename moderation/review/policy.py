@@ -50,7 +50,7 @@ def report_crosses_threshold(status: str, reports: int, threshold: int) -> bool:
 
 # --- terms -------------------------------------------------------------------------------
 
-WORD_RE = re.compile(r"\w+", re.UNICODE)
+WORD_RE = re.compile(r"[\w\u064B-\u065F\u0670\u0640]+", re.UNICODE)  # marks stay inside words
 _ARABIC_MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")  # diacritics and tatweel
 MIN_TERM, MAX_TERM, MAX_TERMS = 3, 64, 300
 STOPWORDS = frozenset(
