@@ -109,8 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "أعد تحميله ثم قرّر من جديد.",
     },
     "invalid_transition": {
-        "en": "You cannot {action} a comment that is {status}.",
-        "ar": "لا يمكن تنفيذ «{action}» على تعليق حالته «{status}».",
+        "en": "You cannot {action} a comment that is {state}.",
+        "ar": "لا يمكن تنفيذ «{action}» على تعليق حالته «{state}».",
     },
     "claimed": {
         "en": "Another moderator is looking at this comment until {until}.",

@@ -51,7 +51,7 @@ def apply_moderator_decision(actor: Actor, comment: Comment, decision: DecisionI
         new_status = target_status(decision.action, comment.status)
     except InvalidTransition:
         raise ApiError(409, "invalid_transition", action=decision.action,
-                       status=comment.status) from None
+                       state=comment.status) from None
     previous = comment.status
     comment.status = new_status
     comment.version += 1
