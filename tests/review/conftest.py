@@ -36,6 +36,15 @@ def make_moderator(db) -> Callable[..., Mod]:
 
 
 @pytest.fixture(autouse=True)
+def _checks_in_process(request, monkeypatch):
+    """Tests without the real worker run the checks themselves (``check_now``): the accept
+    path then sends no task, so a session worker started by another test cannot race them."""
+    if "worker" not in request.fixturenames:
+        monkeypatch.setattr("moderation.comments.services.send_after_commit",
+                            lambda *args: None)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(app):
     app.extensions["moderation.limiter"].reset()
     yield
@@ -63,10 +72,27 @@ def post_comment(client, site_key: str, body: str, email: str = "reader@example.
 
 
 def check_now(comment_id: int) -> str | None:
-    """Run the checks as the worker would (same function, this process)."""
-    from moderation.comments.services import check_comment
+    """Run the checks as the worker would (same function, this process).
 
-    return check_comment(comment_id)
+    When a test of this session has started the real worker, it may have taken the task
+    first; then wait for its decision instead (the function is idempotent by design).
+    """
+    from moderation.comments.models import Comment
+    from moderation.comments.services import check_comment
+    from moderation.extensions import db
+
+    from ..conftest import wait_until
+
+    status = check_comment(comment_id)
+    if status is not None:
+        return status
+
+    def decided():
+        db.session.rollback()  # see the worker's commit
+        found = db.session.get(Comment, comment_id, populate_existing=True)
+        return found.status if found.status != "pending" else None
+
+    return wait_until(decided, timeout=30)
 
 
 @pytest.fixture
