@@ -1,0 +1,1 @@
+"""Benchmarks run by hand against a real PostgreSQL: ``python -m benchmarks.queue``."""
