@@ -165,9 +165,10 @@ def current_actor() -> Actor:
             session.get("epoch") != _session_epoch(moderator):
         session.clear()
         raise ApiError(401, "moderator_unauthorized")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.is_json:
-        # Cookie-authenticated writes must be JSON: a cross-site form cannot send that
-        # without a CORS preflight, which we never grant (CSRF defence with SameSite=Lax).
+    if request.method == "POST" and not request.is_json:
+        # Cookie-authenticated posts must be JSON: a cross-site form cannot send that
+        # without a CORS preflight, which we never grant (CSRF defence besides SameSite=Lax;
+        # PATCH and DELETE always need a preflight).
         raise ApiError(415, "unsupported_media_type")
     return _actor(moderator)
 
