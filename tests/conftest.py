@@ -36,7 +36,7 @@ DATA = Path(os.environ.get("MODERATION_DATA", ROOT.parent / "shared" / "data"))
 def config(tmp_path_factory) -> dict:
     instance = tmp_path_factory.mktemp("instance")
     database = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
-    broker = os.environ.get("TEST_BROKER_URL") or "filesystem://"
+    broker = os.environ.get("TEST_BROKER_URL") or "filesystem://localhost/"
     if database.startswith("postgres"):
         reset_postgres(database)
     if broker.startswith("redis"):
