@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
                    url_for)
