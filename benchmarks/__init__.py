@@ -1,1 +1,1 @@
-"""Benchmarks run by hand against a real PostgreSQL: ``python -m benchmarks.queue``."""
+"""Benchmarks: commands that print their figures (see the README)."""
