@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from ..comments.models import Comment
+from ..comments.rendering import render_comment
 from ..comments.services import record_transition
 from ..errors import ApiError
 from ..extensions import db, utcnow
@@ -58,6 +59,8 @@ def apply_moderator_decision(actor: Actor, comment: Comment, decision: DecisionI
     comment.updated_at = utcnow()
     if new_status == "published":
         comment.report_count = 0  # reviewed and kept: earlier reports are answered
+        if comment.body_html is None:  # approved before the checks ran: render it now
+            comment.body_html = render_comment(comment.body)
     reasons = [{"code": decision.reason}] if decision.reason else []
     record_transition(comment, previous, new_status, reasons=reasons, actor=actor.label,
                       note=decision.note)

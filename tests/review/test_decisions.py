@@ -133,3 +133,16 @@ def test_the_audit_trail_of_a_comment_from_creation_to_final_decision(client, si
     by_author = client.get("/api/v1/moderation/audit?author=reader@example.com",
                            headers=mona.headers).get_json()["entries"]
     assert len(by_author) == 4
+
+
+def test_approving_a_comment_before_its_checks_ran_publishes_it_rendered(client, sites,
+                                                                         make_moderator):
+    _, key = sites["news"]
+    mona = make_moderator("mona@example.com", sites=["news"])
+    comment_id = post_comment(client, key, "quick <b>approval</b>")  # still pending
+    response = client.post(DECIDE.format(comment_id), headers=mona.headers,
+                           json={"action": "approve", "version": 1})
+    assert response.status_code == 200
+    [shown] = client.get("/api/v1/sites/news/threads/t1/comments").get_json()["comments"]
+    assert shown["id"] == comment_id and "approval" in shown["body_html"]
+    assert check_now(comment_id) == "published"  # the late check leaves it alone

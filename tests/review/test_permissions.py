@@ -44,6 +44,10 @@ ENDPOINTS = {
     "me": ("GET", "/api/v1/moderation/me", None, 200, 200, 200),
     "new token": ("POST", "/api/v1/moderation/tokens", {"name": "x"}, 201, 201, 201),
     "list sanctions": ("GET", "/api/v1/moderation/sanctions", None, 200, 200, 200),
+    "lift sanction": ("DELETE", "/api/v1/moderation/sanctions/{sanction}", None, 204, 204, 404),
+    "list tokens": ("GET", "/api/v1/moderation/tokens", None, 200, 200, 200),
+    "revoke a token": ("DELETE", "/api/v1/moderation/tokens/{news_mod_token}", None,
+                       204, 204, 404),
 }
 CREDENTIALS = ("none", "site key", "revoked token", "other site", "moderator", "admin")
 
@@ -65,16 +69,26 @@ def world(client, sites, make_moderator, db):
         ModeratorToken.moderator_id == revoked.id))
     response = client.delete(f"/api/v1/moderation/tokens/{token_id}", headers=revoked.headers)
     assert response.status_code == 204
+    from moderation.review.models import Sanction
+
+    sanction = Sanction(site_id=sites["news"][0].id, kind="hold", email_hash="0" * 64,
+                        created_by="test")
+    db.session.add(sanction)
+    db.session.commit()
+    news_token = db.session.scalar(select(ModeratorToken.id).where(
+        ModeratorToken.moderator_id == news_mod.id))
     headers = {"none": {}, "site key": {"Authorization": f"Bearer {news_key}"},
                "revoked token": revoked.headers, "other site": sport_mod.headers,
                "moderator": news_mod.headers, "admin": admin.headers}
-    return {"comment": comment_id, "headers": headers, "news_mod": news_mod.id}
+    return {"comment": comment_id, "headers": headers, "news_mod": news_mod.id,
+            "sanction": sanction.id, "news_mod_token": news_token}
 
 
 def _fill(value, world, version):
     if isinstance(value, str):
-        return (value.replace("{id}", str(world["comment"]))
-                .replace("{news_mod}", str(world["news_mod"])))
+        for name in ("news_mod_token", "news_mod", "sanction"):
+            value = value.replace("{%s}" % name, str(world[name]))
+        return value.replace("{id}", str(world["comment"]))
     if isinstance(value, dict):
         return {k: (version if v == "{version}" else _fill(v, world, version))
                 for k, v in value.items()}
