@@ -76,7 +76,8 @@ def test_unknown_sites_and_comments_are_404(client, ctx, method, path):
 def test_the_openapi_document_lists_the_moderation_api(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     for path in ("/api/v1/moderation/queue", "/api/v1/moderation/comments/{comment_id}/decision",
-                 "/api/v1/moderation/decisions", "/api/v1/sites/{site}/comments/{comment_id}/reports",
+                 "/api/v1/moderation/decisions",
+                 "/api/v1/sites/{site}/comments/{comment_id}/reports",
                  "/api/v1/moderation/sites/{site}/settings", "/api/v1/moderation/sanctions"):
         assert path in doc["paths"], path
     assert "DecisionIn" in doc["components"]["schemas"]

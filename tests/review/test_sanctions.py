@@ -44,7 +44,7 @@ def test_a_ban_rejects_the_authors_pending_and_published_comments(client, sites,
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "author_banned"
     # A site's ban stays on that site.
     post_comment(client, sport_key, "hello sport", email="troll@example.com", site="sport")
-    item = client.get(f"/api/v1/moderation/queue?status=rejected&site=news",
+    item = client.get("/api/v1/moderation/queue?status=rejected&site=news",
                       headers=mona.headers).get_json()["items"][0]
     assert item["author"]["history"]["sanctions"][0]["kind"] == "ban"
 
