@@ -52,6 +52,11 @@ class Comment(db.Model):
         # The moderation queue: one site's queue, by age or by risk (cursor = key + id).
         Index("ix_comments_site_status_created", "site_id", "status", "created_at", "id"),
         Index("ix_comments_site_status_risk", "site_id", "status", "risk", "id"),
+        # The queue's text search (ILIKE '%...%') on PostgreSQL: trigrams. SQLite has no
+        # such index type and searches by scanning the (site, status) range instead.
+        Index("ix_comments_body_trgm", "body", postgresql_using="gin",
+              postgresql_ops={"body": "gin_trgm_ops"},
+              info={"postgresql_only": True}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

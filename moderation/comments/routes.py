@@ -14,7 +14,7 @@ from ..sites.services import SiteInfo, get_site, normalize_origin, require_site_
 from . import queries
 from .schemas import (CommentAccepted, CommentDetail, Limits, Schemas, ThreadPage,
                       build_schemas)
-from .services import Accepted, NewComment, accept_comment
+from .services import Accepted, NewComment, accept_comment, visible_statuses
 
 bp = Blueprint("comments", __name__, url_prefix="/api/v1/sites/<site>")
 
@@ -215,8 +215,8 @@ def get_comment(site: str, comment_id: int):
 def thread_comments(site: str, thread_id: str):
     info = get_site(site)
     limit = _limit(request.args.get("limit"))
-    visible = ("published",) if info.policy.get("hide_reported") else ("published", "reported")
-    page = queries.thread_page(info.id, thread_id, request.args.get("cursor"), limit, visible)
+    page = queries.thread_page(info.id, thread_id, request.args.get("cursor"), limit,
+                               visible_statuses(info.policy))
     response = jsonify(page)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-cache"

@@ -55,6 +55,14 @@ class NewComment:
     referrer: str | None = None
 
 
+def visible_statuses(policy) -> tuple[str, ...]:
+    """What readers see: published, and reported-but-not-yet-reviewed unless the site hides
+    reported comments until a moderator looked at them."""
+    if (policy or {}).get("hide_reported"):
+        return (Status.PUBLISHED.value,)
+    return (Status.PUBLISHED.value, Status.REPORTED.value)
+
+
 @dataclass(frozen=True)
 class Accepted:
     id: int
@@ -77,7 +85,7 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
         parent = db.session.execute(
             select(Comment.id, Comment.root_id).where(
                 Comment.id == new.parent_id, Comment.thread_id == thread_pk,
-                Comment.status == Status.PUBLISHED.value)
+                Comment.status.in_(visible_statuses(site.policy)))
         ).first()
         if parent is None:
             raise FieldErrors({"parent_id": ("parent_not_found", {})})

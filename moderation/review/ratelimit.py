@@ -62,7 +62,8 @@ def init_app(app: Flask) -> None:
     redis_schemes = ("redis://", "rediss://", "unix://")
     url = str(app.config.get("RATE_LIMIT_STORAGE") or "")
     if not url.startswith(redis_schemes):  # "memory://", or unset: fall back
-        candidates = [str(app.config.get(name) or "") for name in ("REDIS_URL", "CELERY_BROKER_URL")]
+        candidates = [str(app.config.get(name) or "")
+                      for name in ("REDIS_URL", "CELERY_BROKER_URL")]
         redis_urls = [c for c in candidates if c.startswith(redis_schemes)]
         url = redis_urls[0] if redis_urls and url != "memory://" else "memory://"
     app.extensions["moderation.limiter"] = (MemoryLimiter() if url == "memory://"

@@ -122,7 +122,8 @@ class ModeratorIn(Strict):
 class ModeratorPatch(Strict):
     display_name: Annotated[str, Field(max_length=200)] | None = None
     role: Literal["admin", "moderator"] | None = None
-    sites: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=1000)] | None = None
+    sites: Annotated[list[Annotated[str, Field(max_length=64)]],
+                     Field(max_length=1000)] | None = None
     active: bool | None = None
     password: Annotated[str, Field(min_length=12, max_length=1024)] | None = None
 

@@ -61,6 +61,8 @@ def test_without_hiding_a_reported_comment_stays_visible(client, sites, make_mod
     comment_id = _published(client, sites)
     assert _report(client, comment_id, "198.51.100.3").status_code == 202
     assert _thread_ids(client) == [comment_id]
+    reply = post_comment(client, sites["news"][1], "I agree", parent=comment_id)
+    assert check_now(reply) == "published"  # readers may still answer it
     assert client.get("/api/v1/moderation/queue?status=reported",
                       headers=admin.headers).get_json()["counts"]["reported"] == 1
 
