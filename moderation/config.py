@@ -83,6 +83,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REPORT_RATE_LIMIT", int, 10,
             "Reports one reader (IP) may send to one site per `REPORT_RATE_WINDOW` (then 429)."),
     Setting("REPORT_RATE_WINDOW", int, 600, "Seconds of the report rate-limit window."),
+    Setting("LOGIN_RATE_LIMIT", int, 10,
+            "Moderator login attempts one IP may make per `LOGIN_RATE_WINDOW` (then 429)."),
+    Setting("LOGIN_RATE_WINDOW", int, 300, "Seconds of the login rate-limit window."),
     Setting("RATE_LIMIT_STORAGE", str, None,
             "Where rate-limit counters live: a `redis://` URL, or `memory://` (per process). "
             "Default: `REDIS_URL` or a Redis broker URL if there is one, else memory."),

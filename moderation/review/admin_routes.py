@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, jsonify, session
+from flask import Blueprint, current_app, jsonify, request, session
 from sqlalchemy import select
 
 from ..comments.services import email_hash
@@ -16,6 +16,7 @@ from ..openapi import operation
 from . import accounts
 from .accounts import Actor, current_actor, require_admin
 from .models import AdminEvent, Moderator, ModeratorToken, Sanction
+from .ratelimit import limiter
 from .routes import DENIED, ERROR, MOD, site_for
 from .sanctions import create_sanction, revoke_sanction, sanction_dict
 from .schemas import (LoginIn, ModeratorIn, ModeratorPatch, SanctionIn, SiteSettingsIn, TokenIn,
@@ -37,8 +38,12 @@ def _me(moderator_id: int) -> dict:
 @bp.post("/session")
 @operation(path="/api/v1/moderation/session", method="POST", tags=["accounts"], request=LoginIn,
            summary="Log in with email and password; sets a secure, HttpOnly session cookie.",
-           responses={200: None, 400: ERROR, 401: ERROR, 422: ERROR})
+           responses={200: None, 400: ERROR, 401: ERROR, 422: ERROR, 429: ERROR})
 def login():
+    config = current_app.config
+    if not limiter().hit(f"login:{request.remote_addr or '-'}", config["LOGIN_RATE_LIMIT"],
+                         config["LOGIN_RATE_WINDOW"]):
+        raise ApiError(429, "rate_limited")
     body = parse(LoginIn, read_json_object())
     moderator = accounts.verify_password(body.email, body.password)
     if moderator is None:

@@ -132,3 +132,10 @@ def test_moderator_accounts_admin_api(client, sites, make_moderator):
     unknown = client.patch(f"/api/v1/moderation/moderators/{created.get_json()['id']}",
                            headers=admin.headers, json={"sites": ["nowhere"]})
     assert unknown.status_code == 422
+
+
+def test_login_attempts_are_rate_limited(app, client, sites, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", 3)
+    codes = [client.post("/api/v1/moderation/session", json={
+        "email": "x@example.com", "password": "guess number one"}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
