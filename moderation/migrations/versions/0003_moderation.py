@@ -148,6 +148,7 @@ def upgrade():
         batch_op.create_index('ix_comments_site_status_risk', ['site_id', 'status', 'risk', 'id'], unique=False)
 
     # ### end Alembic commands ###
+    _backfill()
     if op.get_bind().dialect.name == "postgresql":
         # Trigram index for the queue's text search; pg_trgm is a trusted extension
         # (PostgreSQL 13+): the database owner may create it.
@@ -197,3 +198,25 @@ def downgrade():
     op.drop_table('admin_events')
     op.drop_table('moderators')
     # ### end Alembic commands ###
+
+
+def _backfill():
+    """Comments decided before this migration: their risk column and reason index."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("UPDATE comments SET risk = GREATEST("
+                   "COALESCE((scores->>'spam')::float, 0), COALESCE((scores->>'abuse')::float, 0))"
+                   " WHERE checked_at IS NOT NULL")
+        op.execute("INSERT INTO comment_reasons (comment_id, code, category) "
+                   "SELECT DISTINCT ON (c.id, r->>'code') c.id, LEFT(r->>'code', 64), "
+                   "LEFT(COALESCE(r->>'category', ''), 32) "
+                   "FROM comments c, json_array_elements(c.reasons) r "
+                   "WHERE r->>'code' IS NOT NULL ON CONFLICT DO NOTHING")
+    else:
+        op.execute("UPDATE comments SET risk = MAX("
+                   "COALESCE(json_extract(scores, '$.spam'), 0), "
+                   "COALESCE(json_extract(scores, '$.abuse'), 0)) WHERE checked_at IS NOT NULL")
+        op.execute("INSERT OR IGNORE INTO comment_reasons (comment_id, code, category) "
+                   "SELECT c.id, substr(json_extract(r.value, '$.code'), 1, 64), "
+                   "substr(COALESCE(json_extract(r.value, '$.category'), ''), 1, 32) "
+                   "FROM comments c, json_each(c.reasons) r "
+                   "WHERE json_extract(r.value, '$.code') IS NOT NULL")
