@@ -112,3 +112,27 @@ def test_always_hold_trust_and_reputation_change_the_automatic_decision(
     reasons = client.get(f"/api/v1/moderation/comments/{clean}",
                          headers=mona.headers).get_json()["reasons"]
     assert reasons[0]["code"] == "author.reputation"
+
+
+def test_the_accept_path_asks_about_sanctions_with_one_query(app, client, sites):
+    from sqlalchemy import event
+
+    from moderation.extensions import db
+
+    _, key = sites["news"]
+    post_comment(client, key, "warm the thread cache")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        post_comment(client, key, "second comment, same thread")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    touching = [s for s in statements if "sanctions" in s]
+    assert len(touching) == 1 and touching[0].lstrip().startswith("SELECT")
+    assert "email_hash" in touching[0] and "ip" in touching[0]
