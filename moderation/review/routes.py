@@ -22,8 +22,8 @@ from .accounts import Actor, current_actor
 from .policy import QUEUES
 from .ratelimit import limiter
 from .reports import add_report
-from .schemas import (AuditEntry, BulkDecisionIn, ClaimIn, DecisionIn, DecisionOut, QueuePage,
-                      ReportIn, parse)
+from .schemas import (AuditEntry, BulkDecisionIn, ClaimIn, DecisionIn, DecisionOut, QueueItem,
+                      QueuePage, ReportIn, parse)
 
 bp = Blueprint("review", __name__, url_prefix="/api/v1/moderation")
 reports_bp = Blueprint("reports", __name__, url_prefix="/api/v1/sites/<site>")
@@ -134,7 +134,8 @@ def _load(actor: Actor, comment_id: int) -> Comment:
 
 @bp.get("/comments/<int:comment_id>")
 @operation(path="/api/v1/moderation/comments/{comment_id}", method="GET", tags=["moderation"],
-           summary="One comment as a queue item.", parameters=[ID], responses={200: None, **DENIED},
+           summary="One comment as a queue item.", parameters=[ID],
+           responses={200: QueueItem, **DENIED},
            security=MOD)
 def comment_item(comment_id: int):
     actor = current_actor()

@@ -160,10 +160,73 @@ class SiteSettingsIn(Strict):
     reports: ReportSettings | None = None
 
 
+class ItemThread(BaseModel):
+    id: str
+    url: str | None
+    title: str | None
+
+
+class ItemParent(BaseModel):
+    id: int
+    author_name: str
+    status: str
+    body: str
+    body_html: str | None
+    created_at: datetime
+
+
+class AuthorHistory(BaseModel):
+    published: int
+    rejected: int
+    spam: int
+    held: int
+    reported: int
+    first_seen: datetime | None
+    sanctions: list[dict[str, Any]] = Field(description="Active: id, kind, site_id, expires_at")
+
+
+class ItemAuthor(BaseModel):
+    name: str
+    email: str = Field(description="Moderators may see it; never public.")
+    email_hash: str
+    url: str | None
+    ip: str | None
+    history: AuthorHistory
+
+
+class ItemClaim(BaseModel):
+    moderator_id: int
+    moderator: str
+    expires_at: datetime
+
+
+class QueueItem(BaseModel):
+    """Everything a moderator needs about one comment, without a second call."""
+
+    id: int
+    site: str
+    status: str
+    version: int = Field(description="Send it back with a decision (stale: 409).")
+    created_at: datetime
+    checked_at: datetime | None
+    body: str = Field(description="The original text; reasons' spans index into it.")
+    body_html: str | None
+    language: str | None
+    risk: float
+    scores: dict[str, float]
+    reasons: list[dict[str, Any]] = Field(
+        description="code, category, score, message {en, ar}, spans [[start, end], ...]")
+    report_count: int
+    thread: ItemThread | None
+    parent: ItemParent | None
+    author: ItemAuthor
+    claim: ItemClaim | None
+
+
 class QueuePage(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[QueueItem]
     next_cursor: str | None
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(description="Comments per queue in the same scope.")
 
 
 class DecisionOut(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.review.schemas import QueuePage
+
 from .conftest import check_now, post_comment
 
 Q = "/api/v1/moderation/queue"
@@ -103,6 +105,7 @@ def test_an_item_carries_everything_a_moderator_needs(client, backlog):
     assert author["name"] == "Troll" and author["email"] == "troll@example.com"
     assert author["history"]["held"] == 2 and author["history"]["first_seen"]
     assert author["history"]["sanctions"] == []
+    QueuePage.model_validate(client.get(Q, headers=mona.headers).get_json())  # the contract
 
 
 def test_bad_queue_parameters_are_422_not_500(client, backlog):
