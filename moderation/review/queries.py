@@ -1,7 +1,8 @@
 """Read models for moderators: the queue page (filters, sort, cursor, counts) and the audit log.
 
 A page costs a fixed number of queries whatever its size: the page itself, then one query
-each for threads, parents, author histories, sanctions, claims and the per-queue counts.
+each for threads, sites, parents, author histories, sanctions, claims, reader reports and the
+per-queue counts.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from ..comments.models import Comment, Thread, Transition
 from ..errors import ApiError
 from ..extensions import db, utcnow
 from ..sites.models import Site
-from .models import Claim, CommentReason, Moderator, Sanction
+from .models import Claim, CommentReason, Moderator, Report, Sanction
 from .policy import QUEUES
 
 SORTS = ("oldest", "newest", "risk")
 DEFAULT_PAGE, MAX_PAGE = 25, 100
+REPORTS_SHOWN = 10  # the latest reader reports shown with an item
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,23 @@ def items(rows: list[Comment]) -> list[dict]:
         select(Claim.comment_id, Claim.expires_at, Moderator.id, Moderator.display_name)
         .join(Moderator, Moderator.id == Claim.moderator_id)
         .where(Claim.comment_id.in_(ids), Claim.expires_at > now))}
-    return [_item(c, threads.get(c.thread_id), sites.get(c.site_id), parents.get(c.parent_id),
-                  history.get((c.site_id, c.author_email_hash), {}),
-                  [s for s in sanctions.get(c.author_email_hash, [])
-                   if s["site_id"] in (None, c.site_id)], claims.get(c.id))
-            for c in rows]
+    reported = [c.id for c in rows if c.report_count]
+    reports: dict[int, list[dict]] = {}
+    if reported:
+        for r in db.session.scalars(select(Report).where(Report.comment_id.in_(reported))
+                                    .order_by(Report.id.desc())):
+            entries = reports.setdefault(r.comment_id, [])
+            if len(entries) < REPORTS_SHOWN:
+                entries.append({"reason": r.reason, "text": r.text,
+                                "created_at": r.created_at.isoformat()})
+    items_out = [_item(c, threads.get(c.thread_id), sites.get(c.site_id),
+                       parents.get(c.parent_id), history.get((c.site_id, c.author_email_hash), {}),
+                       [s for s in sanctions.get(c.author_email_hash, [])
+                        if s["site_id"] in (None, c.site_id)], claims.get(c.id))
+                 for c in rows]
+    for item in items_out:
+        item["reports"] = reports.get(item["id"], [])
+    return items_out
 
 
 def _item(c: Comment, thread, site_slug, parent, history, sanctions, claim) -> dict:

@@ -217,6 +217,8 @@ class QueueItem(BaseModel):
     reasons: list[dict[str, Any]] = Field(
         description="code, category, score, message {en, ar}, spans [[start, end], ...]")
     report_count: int
+    reports: list[dict[str, Any]] = Field(
+        description="The latest reader reports (reason, text, created_at), newest first.")
     thread: ItemThread | None
     parent: ItemParent | None
     author: ItemAuthor

@@ -42,6 +42,8 @@ def test_reports_crossing_the_threshold_hide_the_comment_until_reviewed(
                       headers=admin.headers).get_json()
     [item] = page["items"]
     assert item["id"] == comment_id and item["report_count"] == 2
+    assert [r["reason"] for r in item["reports"]] == ["offensive", "offensive"]
+    assert item["reports"][0]["text"] == "rude"
     assert page["counts"]["reported"] == 1
     trail = client.get(f"/api/v1/moderation/comments/{comment_id}/audit",
                        headers=admin.headers).get_json()["entries"]
