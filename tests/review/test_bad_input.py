@@ -55,20 +55,23 @@ def test_bad_bodies_get_the_envelope(client, ctx, method, path, wrong):
     assert typed.get_json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/api/v1/moderation/queue?site=nowhere"),
-    ("GET", "/api/v1/moderation/sites/nowhere/settings"),
-    ("PATCH", "/api/v1/moderation/sites/nowhere/settings"),
-    ("GET", "/api/v1/moderation/sites/" + "x" * 300 + "/settings"),
-    ("POST", "/api/v1/sites/nowhere/comments/1/reports"),
-    ("GET", "/api/v1/moderation/comments/99999999"),
-    ("POST", "/api/v1/moderation/comments/99999999/decision"),
-    ("GET", "/api/v1/moderation/audit?site=nowhere&author=a@b.co"),
+@pytest.mark.parametrize("method,path,body", [
+    ("GET", "/api/v1/moderation/queue?site=nowhere", None),
+    ("GET", "/api/v1/moderation/sites/nowhere/settings", None),
+    ("PATCH", "/api/v1/moderation/sites/nowhere/settings", {}),
+    ("GET", "/api/v1/moderation/sites/" + "x" * 300 + "/settings", None),
+    ("POST", "/api/v1/sites/nowhere/comments/1/reports", {"reason": "spam"}),
+    ("GET", "/api/v1/moderation/comments/99999999", None),
+    ("POST", "/api/v1/moderation/comments/99999999/decision", {"action": "approve",
+                                                               "version": 1}),
+    ("GET", "/api/v1/moderation/audit?site=nowhere&author=a@b.co", None),
+    ("POST", "/api/v1/moderation/sanctions", {"kind": "ban", "site": "nowhere",
+                                              "email": "a@b.co"}),
+    ("POST", "/api/v1/moderation/decisions", {"action": "spam", "author": {
+        "site": "nowhere", "email": "a@b.co"}}),
 ])
-def test_unknown_sites_and_comments_are_404(client, ctx, method, path):
-    body = {"action": "approve", "version": 1} if "decision" in path else {"reason": "spam"}
-    response = client.open(path, method=method, headers=ctx["admin"].headers,
-                           json=body if method != "GET" else None)
+def test_unknown_sites_and_comments_are_404(client, ctx, method, path, body):
+    response = client.open(path, method=method, headers=ctx["admin"].headers, json=body)
     assert response.status_code == 404, response.get_data(as_text=True)
     assert response.get_json()["error"]["code"] in ("site_not_found", "comment_not_found")
 
