@@ -1,0 +1,47 @@
+"""Hashed character n-gram features, shared by training and inference.
+
+A text is folded (``normalize.fold``), links, mentions and digits are replaced by placeholders,
+and every character 2- to 4-gram inside a padded word plus every whole word is hashed (CRC-32,
+stable across processes and platforms) into ``DIM`` buckets. Features are binary and the vector
+is L2-normalised, so a linear model's score is ``sum(weights[buckets]) / sqrt(len(buckets))``.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from .normalize import fold
+
+DIM = 1 << 18
+NGRAMS = (2, 3, 4)
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|info|me|ly|io|co)\b\S*")
+_MENTION = re.compile(r"@\w+")
+_DIGITS = re.compile(r"\d+")
+_WORDS = re.compile(r"[^\W\d_]+|[0-9]|[!?$£€%]")
+_STRETCH = re.compile(r"(.)\1{2,}")
+
+
+def model_text(text: str, folded: bool = False) -> str:
+    t = text if folded else fold(text)
+    t = t.replace("<lf>", " ")
+    t = _URL.sub(" httpurl ", t)
+    t = _MENTION.sub(" @ ", t)
+    t = _DIGITS.sub("0", t)
+    return _STRETCH.sub(r"\1\1", t)
+
+
+def buckets(text: str, folded: bool = False) -> list[int]:
+    """Sorted distinct feature buckets of ``text``."""
+    crc = zlib.crc32
+    seen: set[int] = set()
+    for word in _WORDS.findall(model_text(text, folded)):
+        seen.add(crc(b"w" + word.encode()) % DIM)
+        padded = f" {word} "
+        size = len(padded)
+        if size > 24:  # very long "words" (hashes, base64): one bucket is enough
+            continue
+        for n in NGRAMS:
+            for i in range(size - n + 1):
+                seen.add(crc(padded[i:i + n].encode()) % DIM)
+    return sorted(seen)

@@ -1,0 +1,144 @@
+"""Rebuild the shipped models from the *train* corpora: ``moderation train --data DIR``.
+
+Needs the ``[train]`` extra (scikit-learn, scipy); inference needs only numpy. Everything is
+deterministic: fixed seeds, fixed hash split (``datasets.held_out``), sorted inputs.
+
+Models and their training data (all *train* in shared/data/README.md, plus own-written text in
+``data/own-*.txt``):
+- ``abuse-ar``: OSACT 2020 train (OFF = 1) + own clean news sentences;
+- ``abuse-en``: Davidson 2017 and Wikipedia toxicity, minus the held-out fifth, + own clean
+  sentences using identity terms neutrally;
+- ``spam-en``: SMS Spam Collection minus the held-out fifth + YouTube videos 01-03 (video 04 is
+  kept for evaluation, as in the literature's "train on three, test on the fourth");
+- ``spam-ar``: own-written Arabic comment-spam templates filled with random phone numbers,
+  sites and handles, against OSACT train tweets as ham (no Arabic spam corpus is licensed for
+  training: the Arabic spam tweets set is eval-only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import numpy as np
+
+from . import datasets
+from .features import DIM, buckets
+from .model import DATA_DIR, MANIFEST
+
+SEED = 20261124
+
+
+def own_lines(name: str) -> list[str]:
+    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+
+
+def _phone(rng: random.Random) -> str:
+    digits = rng.choice(["05", "966 5", "+20 10", "01", "00971 5"]) + "".join(
+        rng.choice("0123456789") for _ in range(8))
+    if rng.random() < 0.5:
+        digits = digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    return digits
+
+
+def synthetic_arabic_spam(rng: random.Random, per_template: int = 20) -> list[str]:
+    sites = ["www.example-offers.com", "bit.ly/3xYz9", "t.me/earn_now", "wa.me/966500000000"]
+    handles = ["@rich_fast", "تليجرام @money_ar", "واتس ٠٥٥٥١٢٣٤٥٦"]
+    out = []
+    for template in own_lines("own-spam-ar.txt"):
+        for _ in range(per_template):
+            out.append(template.format(phone=_phone(rng) if rng.random() < 0.85 else "",
+                                       site=rng.choice(sites), handle=rng.choice(handles)))
+    return out
+
+
+def identity_sentences() -> list[str]:
+    terms, frames = [], []
+    for line in own_lines("own-identity-en.txt"):
+        kind, _, rest = line.partition(": ")
+        if kind == "term":
+            terms.extend(t.strip() for t in rest.split(","))
+        elif kind == "frame":
+            frames.append(rest)
+    return [frame.format(term) for frame in frames for term in terms]
+
+
+def corpora(data: str, rng: random.Random) -> dict[str, list[tuple[str, int]]]:
+    clean_ar = [(t, 0) for t in own_lines("own-clean-ar.txt")] * 3
+    clean_en = [(t, 0) for t in own_lines("own-clean-en.txt")] * 3
+    clean_en += [(t, 0) for t in identity_sentences()]
+    english = [r for r in datasets.davidson(data) + datasets.wiki_toxicity(data)
+               if not datasets.held_out(r[0])]
+    youtube = datasets.youtube(data)
+    spam_en = [r for r in datasets.sms(data) if not datasets.held_out(r[0])]
+    for name in sorted(youtube)[:3]:
+        spam_en += youtube[name]
+    osact = datasets.osact(data, "train")
+    spam_ar = [(t, 1) for t in synthetic_arabic_spam(rng)] + [(t, 0) for t, _ in osact] + clean_ar
+    return {
+        "abuse-ar": osact + clean_ar,
+        "abuse-en": english + clean_en,
+        "spam-en": spam_en,
+        "spam-ar": spam_ar,
+    }
+
+
+def matrix(texts: list[str]):
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        feats = buckets(text)
+        indices.extend(feats)
+        values.extend([1.0 / np.sqrt(len(feats))] * len(feats) if feats else [])
+        indptr.append(len(indices))
+    return csr_matrix((np.array(values, dtype=np.float64), np.array(indices), np.array(indptr)),
+                      shape=(len(texts), DIM))
+
+
+def fit(rows: list[tuple[str, int]], c_grid=(2.0, 8.0, 32.0)) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.metrics import log_loss
+
+    texts = [t for t, _ in rows]
+    y = np.array([label for _, label in rows])
+    x = matrix(texts)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    best = None
+    for c in c_grid:
+        model = LogisticRegression(C=c, solver="liblinear", max_iter=2000)
+        margins = cross_val_predict(model, x, y, cv=folds, method="decision_function")
+        platt = LogisticRegression(C=1e4, solver="lbfgs").fit(margins.reshape(-1, 1), y)
+        loss = log_loss(y, platt.predict_proba(margins.reshape(-1, 1))[:, 1])
+        if best is None or loss < best[0]:
+            best = (loss, c, platt)
+    loss, c, platt = best
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=2000).fit(x, y)
+    return {
+        "weights": model.coef_[0].astype(np.float16),
+        "bias": float(model.intercept_[0]),
+        "platt_a": float(platt.coef_[0][0]),
+        "platt_b": float(platt.intercept_[0]),
+        "C": c,
+        "cv_log_loss": round(float(loss), 4),
+        "rows": len(rows),
+        "positives": int(y.sum()),
+    }
+
+
+def train_all(data: str, out_dir: str = DATA_DIR, echo=print) -> dict:
+    rng = random.Random(SEED)
+    manifest = {}
+    for name, rows in corpora(data, rng).items():
+        echo(f"training {name} on {len(rows)} rows ...")
+        result = fit(rows)
+        np.save(os.path.join(out_dir, f"{name}.npy"), result.pop("weights"), allow_pickle=False)
+        manifest[name] = {"weights": f"{name}.npy", **result}
+        echo(f"  C={result['C']} cross-validated log loss {result['cv_log_loss']}")
+    with open(os.path.join(out_dir, MANIFEST), "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    return manifest
