@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from .checks import Check, assess, is_trusted, run_checks
-from .fingerprint import simhash_bands, text_fingerprint
+from .fingerprint import lsh_keys, minhash_signature, similarity, text_fingerprint
 from .findings import CommentFacts, Decision, Finding, Span
 from .normalize import normalize
 from .policy import Policy, decide
@@ -26,4 +26,5 @@ def evaluate(facts: CommentFacts, site_settings: Mapping[str, Any] | None = None
 
 
 __all__ = ["Check", "CommentFacts", "Decision", "Finding", "Policy", "Span", "decide",
-           "evaluate", "normalize", "run_checks", "simhash_bands", "text_fingerprint"]
+           "evaluate", "lsh_keys", "minhash_signature", "normalize", "run_checks", "similarity",
+           "text_fingerprint"]

@@ -36,6 +36,8 @@ class Analysis:
     hits: tuple[spam_mod.Hit, ...]
     abuse_probability: float
     spam_probability: float
+    abuse_threshold: float = 1.01  # from the model (or the site's override); 1.01 = no model
+    spam_threshold: float = 1.01
 
 
 @lru_cache(maxsize=64)
@@ -57,6 +59,7 @@ def analyse(facts: CommentFacts, policy: Policy) -> Analysis:
         site = _site_lexicon(policy.banned_terms, policy.suspect_terms)
         site_matches = tuple(find_terms(norm.text, site, allowed))
     abuse_p = spam_p = 0.0
+    abuse_t = spam_t = 1.01
     model_lang = "ar" if _has_arabic(norm.text) else "en" if language == "en" else None
     if model_lang:
         abuse_model = model_mod.builtin(f"abuse-{model_lang}")
@@ -65,10 +68,14 @@ def analyse(facts: CommentFacts, policy: Policy) -> Analysis:
             from .features import buckets
 
             feats = buckets(norm.text, folded=True)
-            abuse_p = abuse_model.probability(feats) if abuse_model else 0.0
-            spam_p = spam_model.probability(feats) if spam_model else 0.0
+            if abuse_model:
+                abuse_p = abuse_model.probability(feats)
+                abuse_t = policy.abuse_model_threshold or abuse_model.threshold
+            if spam_model:
+                spam_p = spam_model.probability(feats)
+                spam_t = policy.spam_model_threshold or spam_model.threshold
     return Analysis(norm, language, matches, site_matches, tuple(spam_mod.scan(norm)),
-                    abuse_p, spam_p)
+                    abuse_p, spam_p, abuse_t, spam_t)
 
 
 def _spans(norm: Normalized, items) -> tuple[Span, ...]:
@@ -92,15 +99,13 @@ def _model_score(p: float, threshold: float, hold: float) -> float:
 
 
 def model_findings(facts: CommentFacts, a: Analysis, policy: Policy) -> Iterable[Finding]:
-    if a.abuse_probability >= policy.abuse_model_threshold:
+    if a.abuse_probability >= a.abuse_threshold:
         yield finding("model.abuse", "abuse",
-                      _model_score(a.abuse_probability, policy.abuse_model_threshold,
-                                   policy.hold_threshold),
+                      _model_score(a.abuse_probability, a.abuse_threshold, policy.hold_threshold),
                       probability=f"{a.abuse_probability:.2f}")
-    if a.spam_probability >= policy.spam_model_threshold:
+    if a.spam_probability >= a.spam_threshold:
         yield finding("model.spam", "spam",
-                      _model_score(a.spam_probability, policy.spam_model_threshold,
-                                   policy.hold_threshold),
+                      _model_score(a.spam_probability, a.spam_threshold, policy.hold_threshold),
                       probability=f"{a.spam_probability:.2f}")
 
 

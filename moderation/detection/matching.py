@@ -124,7 +124,7 @@ def _addressed(tokens: Sequence[Token], i: int) -> bool:
         word = _INNER.sub("", tokens[j].text)
         if word in VOCATIVES:
             return True
-        if word not in FILLERS:
+        if word not in FILLERS and word.translate(_LEET) not in FILLERS and "*" not in word:
             return False
         j -= 1
     return False
@@ -172,7 +172,7 @@ def _joined(text: str, tokens: Sequence[Token]) -> list[Token]:
         if j > i:
             run = tokens[i:j + 1]
             for a in range(len(run)):
-                for b in range(a + 2, min(len(run), a + 6) + 1):
+                for b in range(a + 2, min(len(run), a + 8) + 1):
                     word = "".join(t.text for t in run[a:b])
                     if len(word) >= 4:
                         out.append(Token(word, run[a].start, run[b - 1].end))

@@ -14,8 +14,8 @@
 | ``banned_terms`` / ``suspect_terms`` | [] | the site's own words: banned holds (score 0.85), suspect holds (0.6) |
 | ``allowed_terms`` | [] | words never flagged on this site (e.g. a town called like a lexicon word) |
 | ``blocked_domains`` / ``allowed_domains`` | [] | links to blocked domains are spam; allowed ones are not counted |
-| ``abuse_model_threshold`` | 0.7 | calibrated abuse probability from which the learned model holds |
-| ``spam_model_threshold`` | 0.8 | calibrated spam probability from which the learned model holds |
+| ``abuse_model_threshold`` | per model | calibrated abuse probability from which the learned model holds (default: the model's own, chosen in training as the best F1 that still publishes 97% of clean rows; see ``data/models.json``) |
+| ``spam_model_threshold`` | per model | the same for the spam model |
 | ``flood_ip_limit`` / ``flood_email_limit`` | 10 / 5 | comments in the flood window from one IP / email that hold; three times as many is spam |
 | ``duplicate_limit`` | 3 | copies of the same text across threads or sites that make it spam (1 or more holds) |
 | ``min_form_seconds`` | 3 | a form posted faster than this is a bot |
@@ -54,8 +54,8 @@ class Policy:
     allowed_terms: tuple[str, ...] = ()
     blocked_domains: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
-    abuse_model_threshold: float = 0.7
-    spam_model_threshold: float = 0.8
+    abuse_model_threshold: float | None = None  # None: the threshold chosen in training
+    spam_model_threshold: float | None = None
     flood_ip_limit: int = 10
     flood_email_limit: int = 5
     duplicate_limit: int = 3

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from .normalize import Normalized, fold
 
 SHORTENERS = frozenset({
-    "bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rb.gy",
+    "bit.ly", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rb.gy",
     "shorturl.at", "tiny.cc", "rebrand.ly", "t.ly", "s.id", "v.gd", "bl.ink", "lnkd.in",
     "shorte.st", "adf.ly", "linktr.ee", "qr.ae", "clck.ru", "u.to", "y2u.be",
 })
@@ -26,9 +26,10 @@ URL_RE = re.compile(
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE_RE = re.compile(r"(?<![\w.])\+?\d(?:[\s\-.()]{0,2}\d){8,14}(?![\w])")
 HANDLE_RE = re.compile(
-    r"(?:whats\s?app|wh?ats|telegram|tele?gram|واتس\s?اب|واتساب|واتس|وتساب|تليجرام|تلجرام|"
-    r"تلغرام|تيليجرام|سناب|snap(?:chat)?|انستا|insta(?:gram)?)\s*[:：]?\s*(@?[\w.]{3,}|\+?\d[\d\s-]{6,})",
+    r"(?<!\w)(?:whats\s?app|telegram|واتس\s?اب|واتساب|واتس|وتساب|تليجرام|تلجرام|تلغرام|تيليجرام|"
+    r"سناب|snap(?:chat)?|انستا|instagram)(?!\w)\s*[:：]?\s*(@[\w.]{3,}|\+?\d[\d\s-]{6,}\d)",
     re.IGNORECASE)
+_IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 # Commercial and scam vocabulary: folded phrase -> weight. Strong phrases are classic comment
 # spam on their own; weak ones only count together with other signals.
@@ -104,7 +105,8 @@ def scan(norm: Normalized) -> list[Hit]:
         link_spans.append((m.start(), m.end()))
     for m in PHONE_RE.finditer(text):
         digits = sum(c.isdigit() for c in m.group())
-        if digits >= 9 and not any(s <= m.start() < e for s, e in link_spans):
+        if (digits >= 9 and not _IP.fullmatch(m.group().strip())
+                and not any(s <= m.start() < e for s, e in link_spans)):
             hits.append(Hit("phone", m.group(), m.start(), m.end()))
     for m in HANDLE_RE.finditer(text):
         hits.append(Hit("handle", m.group(), m.start(), m.end()))
