@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Sequence
 from . import lexicon as lexicon_mod
 from . import model as model_mod
 from . import spam as spam_mod
+from .features import buckets
 from .findings import CommentFacts, Finding, Span
 from .language import detect_language
 from .matching import Match, find_terms
@@ -65,8 +66,6 @@ def analyse(facts: CommentFacts, policy: Policy) -> Analysis:
         abuse_model = model_mod.builtin(f"abuse-{model_lang}")
         spam_model = model_mod.builtin(f"spam-{model_lang}")
         if abuse_model or spam_model:
-            from .features import buckets
-
             feats = buckets(norm.text, folded=True)
             if abuse_model:
                 abuse_p = abuse_model.probability(feats)

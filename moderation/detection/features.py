@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from functools import lru_cache
 
 from .normalize import fold
 
@@ -37,7 +38,20 @@ def model_text(text: str, folded: bool = False) -> str:
     t = _SPLIT.sub(lambda m: _SEPS.sub("", m.group()), t)
     t = _LEETWORD.sub(lambda m: m.group().translate(_LEET), t)
     t = _DIGITS.sub("0", t)
-    return _STRETCH.sub(r"\1\1", t)
+    return _STRETCH.sub(r"\1", t)
+
+
+@lru_cache(maxsize=100_000)
+def _word_buckets(word: str) -> tuple[int, ...]:
+    crc = zlib.crc32
+    out = {crc(b"w" + word.encode()) % DIM}
+    padded = f" {word} "
+    size = len(padded)
+    if size <= 64:  # very long "words" (hashes, base64): the word bucket is enough
+        for n in NGRAMS:
+            for i in range(size - n + 1):
+                out.add(crc(padded[i:i + n].encode()) % DIM)
+    return tuple(out)
 
 
 def buckets(text: str, folded: bool = False) -> list[int]:
@@ -48,12 +62,5 @@ def buckets(text: str, folded: bool = False) -> list[int]:
     for first, second in zip(words, words[1:]):  # "يا كلب" is not "الكلب انقذ"
         seen.add(crc(f"b{first} {second}".encode()) % DIM)
     for word in words:
-        seen.add(crc(b"w" + word.encode()) % DIM)
-        padded = f" {word} "
-        size = len(padded)
-        if size > 64:  # very long "words" (hashes, base64): one bucket is enough
-            continue
-        for n in NGRAMS:
-            for i in range(size - n + 1):
-                seen.add(crc(padded[i:i + n].encode()) % DIM)
+        seen.update(_word_buckets(word))
     return sorted(seen)

@@ -22,14 +22,12 @@ ARABIZI = frozenset(
 
 
 def detect_language(text: str) -> str:
-    letters = _LETTER.findall(text)
+    letters = len(_LETTER.findall(text))
     if not letters:
         return "other"
-    arabic = sum(1 for c in letters if _ARABIC.match(c))
-    latin = sum(1 for c in letters if _LATIN.match(c))
-    if arabic >= 0.3 * len(letters):
+    if len(_ARABIC.findall(text)) >= 0.3 * letters:
         return "ar"
-    if latin < 0.5 * len(letters):
+    if len(_LATIN.findall(text)) < 0.5 * letters:
         return "other"
     words = _WORD.findall(text.lower())
     if not words:

@@ -16,10 +16,11 @@ Sites add their own terms (``site_terms``) with the same shape.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Mapping
 
+from .arabizi import skeleton_of_arabic
 from .normalize import fold
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
@@ -51,6 +52,8 @@ class Lexicon:
     words: Mapping[str, tuple[Entry, ...]]  # first folded word -> entries starting with it
     skeletons: Mapping[str, tuple[Entry, ...]]  # Arabizi consonant skeleton -> Arabic entries
     masked: Mapping[str, tuple[Entry, ...]]  # "f*ck", "sh**t" -> entries
+    # word -> its look-up result, filled by matching; words repeat a lot across comments.
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def read_tsv(path: str, source: str = "builtin") -> list[Entry]:
@@ -75,8 +78,6 @@ def make_entry(term: str, category: str, strength: str, flags: Iterable[str] = (
 
 
 def build(entries: Iterable[Entry]) -> Lexicon:
-    from .arabizi import skeleton_of_arabic
-
     words: dict[str, list[Entry]] = {}
     skeletons: dict[str, list[Entry]] = {}
     masked: dict[str, list[Entry]] = {}

@@ -130,7 +130,19 @@ def _addressed(tokens: Sequence[Token], i: int) -> bool:
     return False
 
 
-def _lookup(lexicon: Lexicon, word: str) -> Iterable[tuple[Entry, int, bool]]:
+CACHE_SIZE = 200_000
+
+
+def _lookup(lexicon: Lexicon, word: str) -> tuple[tuple[Entry, int, bool], ...]:
+    found = lexicon.cache.get(word)
+    if found is None:
+        if len(lexicon.cache) > CACHE_SIZE:
+            lexicon.cache.clear()
+        found = lexicon.cache[word] = tuple(_lookup_uncached(lexicon, word))
+    return found
+
+
+def _lookup_uncached(lexicon: Lexicon, word: str) -> Iterable[tuple[Entry, int, bool]]:
     for form, level, voc in variants(word):
         for entry in lexicon.words.get(form, ()):
             if level <= entry.max_clitics:
@@ -206,7 +218,7 @@ def find_terms(text: str, lexicon: Lexicon, allowed: frozenset[str] = frozenset(
 
 def _dedupe(matches: list[Match]) -> list[Match]:
     seen: dict[tuple[int, int, str], Match] = {}
-    for m in matches:
+    for m in sorted(matches, key=lambda m: (m.entry.strength != "banned", m.entry.term)):
         key = (m.start, m.end, m.entry.category)
         old = seen.get(key)
         if old is None or (old.entry.strength == "suspect" and m.entry.strength == "banned"):

@@ -38,6 +38,8 @@ class LinearModel:
         return float(self.weights[features].sum()) / math.sqrt(len(features)) + self.bias
 
     def probability(self, features: list[int]) -> float:
+        if not features:  # nothing but links, digits or emoji: nothing for the model to judge
+            return 0.0
         z = self.platt_a * self.margin(features) + self.platt_b
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 

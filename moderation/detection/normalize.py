@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 from .findings import Span
 
@@ -64,7 +65,7 @@ _LATIN = re.compile(r"[a-z]")
 class Normalized:
     original: str
     text: str
-    origin: tuple[int, ...]  # origin[i]: index in ``original`` of ``text[i]``
+    origin: Sequence[int]  # origin[i]: index in ``original`` of ``text[i]``
 
     def span(self, start: int, end: int) -> Span:
         """The original characters behind normalised ``text[start:end]``."""
@@ -93,18 +94,26 @@ def _fold_char(ch: str) -> str:
     return "".join(out)
 
 
+_FOLDED: dict[str, str] = {}
+_CONFUSABLE_RE = re.compile("[" + "".join(CONFUSABLES) + "]")
+
+
 def normalize(text: str) -> Normalized:
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        folded = ch if ("a" <= ch <= "z" or ch == " ") else _fold_char(ch)
-        for c in folded:
-            chars.append(c)
-            origin.append(i)
-    folded_text = "".join(chars)
-    if any(c in CONFUSABLES for c in folded_text):
+    cache = _FOLDED
+    parts = []
+    for ch in text:
+        folded = cache.get(ch)
+        if folded is None:
+            folded = cache[ch] = _fold_char(ch)
+        parts.append(folded)
+    folded_text = "".join(parts)
+    if len(folded_text) == len(text) and "" not in parts:
+        origin: Sequence[int] = range(len(text))  # one character for one: the common case
+    else:
+        origin = tuple(i for i, part in enumerate(parts) for _ in part)
+    if _CONFUSABLE_RE.search(folded_text):
         folded_text = _unconfuse(folded_text)
-    return Normalized(text, folded_text, tuple(origin))
+    return Normalized(text, folded_text, origin)
 
 
 def _unconfuse(text: str) -> str:

@@ -42,7 +42,7 @@ CAUGHT = [
     ("son of a dog", "ابن الكلب", "ابن الكلب"),
     ("arabizi digits", "ya 3ars", "3ars"),
     ("arabizi spelling", "charmouta", "charmouta"),
-    ("arabizi leet", "$harmo0ta", "sharmota"),
+    ("arabizi leet", "$harmo0ta", "sharmoota"),
     ("english vocative", "you idiot", "idiot"),
     ("english threat", "kill yourself", "kill yourself"),
 ]

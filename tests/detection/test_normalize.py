@@ -51,4 +51,5 @@ def test_origin_is_monotonic_and_in_range():
     norm = normalize(text)
     assert len(norm.origin) == len(norm.text)
     assert list(norm.origin) == sorted(norm.origin)
+    assert list(normalize("abc").origin) == [0, 1, 2]
     assert all(0 <= i < len(text) for i in norm.origin)
