@@ -64,6 +64,7 @@ class Match:
     entry: Entry
     start: int  # offsets in the normalised text
     end: int
+    exact: bool = False  # the text is the entry as written, not an inflected form
 
 
 def tokenize(text: str) -> list[Token]:
@@ -206,7 +207,8 @@ def find_terms(text: str, lexicon: Lexicon, allowed: frozenset[str] = frozenset(
                 continue
             if "voc" in entry.flags and not (voc_glued or _addressed(tokens, i)):
                 continue
-            matches.append(Match(entry, token.start, tokens[last].end))
+            exact = " ".join(t.text for t in tokens[i:last + 1]) == " ".join(entry.words)
+            matches.append(Match(entry, token.start, tokens[last].end, exact))
     for token in _joined(text, tokens):
         for entry, level, _ in _lookup(lexicon, token.text):
             if (len(entry.words) == 1 and entry.strength == "banned" and level <= 1
@@ -218,7 +220,8 @@ def find_terms(text: str, lexicon: Lexicon, allowed: frozenset[str] = frozenset(
 
 def _dedupe(matches: list[Match]) -> list[Match]:
     seen: dict[tuple[int, int, str], Match] = {}
-    for m in sorted(matches, key=lambda m: (m.entry.strength != "banned", m.entry.term)):
+    for m in sorted(matches, key=lambda m: (m.entry.strength != "banned", not m.exact,
+                                            len(m.entry.term), m.entry.term)):
         key = (m.start, m.end, m.entry.category)
         old = seen.get(key)
         if old is None or (old.entry.strength == "suspect" and m.entry.strength == "banned"):
