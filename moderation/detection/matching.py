@@ -193,7 +193,9 @@ def _joined(text: str, tokens: Sequence[Token]) -> list[Token]:
     return out
 
 
-def find_terms(text: str, lexicon: Lexicon, allowed: frozenset[str] = frozenset()) -> list[Match]:
+def find_terms(text: str, lexicon: Lexicon, allowed: frozenset[str] = frozenset(),
+               dedupe: bool = True) -> list[Match]:
+    """Lexicon matches in normalised ``text``; ``dedupe=False`` keeps every entry that matched."""
     tokens = tokenize(text)
     matches: list[Match] = []
     for i, token in enumerate(tokens):
@@ -215,7 +217,7 @@ def find_terms(text: str, lexicon: Lexicon, allowed: frozenset[str] = frozenset(
                     and "voc" not in entry.flags and len(entry.words[0]) >= 4
                     and entry.term not in allowed):
                 matches.append(Match(entry, token.start, token.end))
-    return _dedupe(matches)
+    return _dedupe(matches) if dedupe else matches
 
 
 def _dedupe(matches: list[Match]) -> list[Match]:

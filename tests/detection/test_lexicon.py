@@ -8,7 +8,8 @@ from moderation.detection.normalize import normalize
 
 
 def terms(text):
-    return {m.entry.term for m in find_terms(normalize(text).text, lexicon.builtin())}
+    # Every entry that matched, before overlapping matches are reduced to one per span.
+    return {m.entry.term for m in find_terms(normalize(text).text, lexicon.builtin(), dedupe=False)}
 
 
 CAUGHT = [
