@@ -17,7 +17,7 @@ from . import spam as spam_mod
 from .features import buckets
 from .findings import CommentFacts, Finding, Span
 from .language import detect_language
-from .matching import Match, find_terms
+from .matching import ADDRESS_WORDS, Match, find_terms, tokenize
 from .messages import finding
 from .normalize import Normalized, fold, normalize
 from .policy import Policy
@@ -69,12 +69,21 @@ def analyse(facts: CommentFacts, policy: Policy) -> Analysis:
             feats = buckets(norm.text, folded=True)
             if abuse_model:
                 abuse_p = abuse_model.probability(feats)
-                abuse_t = policy.abuse_model_threshold or abuse_model.threshold
+                abuse_t = policy.abuse_model_threshold or _abuse_threshold(abuse_model, norm.text)
             if spam_model:
                 spam_p = spam_model.probability(feats)
                 spam_t = policy.spam_model_threshold or spam_model.threshold
     return Analysis(norm, language, matches, site_matches, tuple(spam_mod.scan(norm)),
                     abuse_p, spam_p, abuse_t, spam_t)
+
+
+def _abuse_threshold(abuse_model: model_mod.LinearModel, text: str) -> float:
+    """Abuse aimed at people addresses them; a statement about the news needs a surer model."""
+    if abuse_model.threshold_unaddressed is None:
+        return abuse_model.threshold
+    if any(t.text in ADDRESS_WORDS or t.text.startswith("يا") for t in tokenize(text)):
+        return abuse_model.threshold
+    return abuse_model.threshold_unaddressed
 
 
 def _spans(norm: Normalized, items) -> tuple[Span, ...]:

@@ -110,12 +110,25 @@ def throughput(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
-def profanity_check_predictor() -> Callable[[str], bool] | None:
+class BatchPredictor:
+    """An off-the-shelf classifier, run over a whole list at once (it is slow per text)."""
+
+    def __init__(self, predict_many: Callable[[list[str]], Iterable[int]]):
+        self.predict_many = predict_many
+
+    def counts(self, rows: list[tuple[str, int]]) -> Counts:
+        counts = Counts()
+        for (_, label), flagged in zip(rows, self.predict_many([t for t, _ in rows])):
+            counts.add(label, bool(flagged))
+        return counts
+
+
+def profanity_check_predictor() -> BatchPredictor | None:
     try:
         from profanity_check import predict  # alt-profanity-check
     except Exception:  # noqa: BLE001 - any import failure means "not available"
         return None
-    return lambda text: bool(predict([text])[0])
+    return BatchPredictor(lambda texts: predict(texts))
 
 
 def run(data: str, echo=print, sample: int = 1000) -> None:
@@ -137,10 +150,13 @@ def run(data: str, echo=print, sample: int = 1000) -> None:
     english = {"Davidson 2017": datasets.davidson(data), "Wikipedia toxicity": datasets.wiki_toxicity(data)}
     held = {name: [r for r in rows if datasets.held_out(r[0])] for name, rows in english.items()}
     checker = profanity_check_predictor()
+    if checker:
+        echo("  (alt-profanity-check was trained on Davidson 2017 and Wikipedia toxicity data, so"
+             " its figures on these two sets are optimistic)")
     for name, rows in held.items():
         echo(f"  {name:<20} this pipeline:      {score_set(rows).line()}")
         if checker:
-            echo(f"  {name:<20} alt-profanity-check: {score_set(rows, checker).line()}")
+            echo(f"  {name:<20} alt-profanity-check: {checker.counts(rows).line()}")
     abusive_en = [t for rows in held.values() for t, label in rows if label]
     abusive_en = rng.sample(abusive_en, min(sample, len(abusive_en)))
     echo("  obfuscated variants of held-out abusive English:")
@@ -153,8 +169,9 @@ def run(data: str, echo=print, sample: int = 1000) -> None:
     echo(f"  NOT_BAD flagged (held or rejected): {flagged:.4f} (n={len(not_bad)})")
     echo(f"  all templates, BAD as positive:     {score_set(madlibs).line()}")
     if checker:
-        flagged_pc = sum(checker(t) for t in not_bad) / len(not_bad)
-        echo(f"  alt-profanity-check NOT_BAD flagged: {flagged_pc:.4f}")
+        pc = checker.counts(madlibs)
+        echo(f"  alt-profanity-check NOT_BAD flagged: {pc.fp / max(1, pc.fp + pc.tn):.4f}")
+        echo(f"  alt-profanity-check, BAD as positive: {pc.line()}")
     else:
         echo("  alt-profanity-check is not installed: no side-by-side comparison")
 
@@ -169,7 +186,7 @@ def run(data: str, echo=print, sample: int = 1000) -> None:
     echo(f"  Arabic spam tweets (eval only, sample): {score_set(ar_spam).line()}")
     if checker:
         echo(f"  YouTube {test_video} alt-profanity-check: "
-             f"{score_set(youtube[test_video], checker).line()}  (a profanity filter, not spam)")
+             f"{checker.counts(youtube[test_video]).line()}  (a profanity filter, not spam)")
 
     echo("== Throughput (whole pipeline, one process)")
     mix = [t for t, _ in osact_dev] + [t for rows in held.values() for t, _ in rows][:2000] + \

@@ -25,7 +25,8 @@ _STRETCH = re.compile(r"(.)\1{2,}")
 # Letters split by separators ("f u c k", "ش ر م و ط ه"): runs of three or more single letters.
 _SPLIT = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_·*]){2,}[^\W\d_](?![^\W\d_])")
 _SEPS = re.compile(r"[ .\-_·*]")
-_LEETWORD = re.compile(r"[a-z@$]*[a-z][a-z0-9@$]*[0-9@$][a-z0-9@$]*")
+# Latin words mixing letters with digits or @/$: "sh1t", "4ss", "$lut".
+_LEETWORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[a-z0-9@$]+(?![\w@$])")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "@": "a", "$": "s"})
 

@@ -45,6 +45,11 @@ VOCATIVES = frozenset({
     "يابن", "يابنت", "ياولد", "you", "u", "ur", "youre", "ya", "yo", "enta", "inta", "inti",
     "enti", "ibn", "ebn", "weld",
 })
+# Second-person address, for telling abuse aimed at someone from talk about the news.
+ADDRESS_WORDS = VOCATIVES | frozenset({
+    "your", "yours", "yourself", "انتو", "انتوا", "انتن", "عليك", "منك", "لك", "فيك", "عنك",
+    "امك", "ابوك", "اختك", "وجهك", "شكلك", "راسك",
+})
 FILLERS = frozenset({
     "واحد", "مجرد", "زي", "مثل", "اكبر", "يا", "a", "an", "are", "r", "re", "such", "so", "big",
     "fucking", "little", "dirty", "stupid", "dumb", "fat", "ugly", "filthy", "bloody", "total",

@@ -1,5 +1,8 @@
 """Learned scores: linear models over hashed n-grams, shipped as plain ``.npy`` + JSON.
 
+The models are NB-weighted logistic regressions (see ``train.py``); the Naive Bayes ratios are
+multiplied into the weights, so scoring is one sum over the text's feature buckets.
+
 ``data/models.json`` describes each model (``abuse-ar``, ``abuse-en``, ``spam-ar``,
 ``spam-en``): its weight file, bias, Platt calibration ``(a, b)`` and the data it was trained
 on. Weights are float16 vectors of ``features.DIM`` entries loaded with
@@ -31,6 +34,8 @@ class LinearModel:
     platt_a: float
     platt_b: float
     threshold: float = 0.7  # chosen in training: best F1 that still publishes 97% of clean rows
+    # For comments that address no one ("you", "يا", "انت"): news sentences must publish.
+    threshold_unaddressed: float | None = None
 
     def margin(self, features: list[int]) -> float:
         if not features:
@@ -60,7 +65,7 @@ def load_model(name: str, data_dir: str = DATA_DIR) -> LinearModel | None:
         raise ValueError(f"model {name}: expected {DIM} weights, got {weights.shape}")
     return LinearModel(name, weights.astype(np.float32), float(meta["bias"]),
                        float(meta["platt_a"]), float(meta["platt_b"]),
-                       float(meta.get("threshold", 0.7)))
+                       float(meta.get("threshold", 0.7)), meta.get("threshold_unaddressed"))
 
 
 @lru_cache(maxsize=None)

@@ -14,7 +14,7 @@
 | ``banned_terms`` / ``suspect_terms`` | [] | the site's own words: banned holds (score 0.85), suspect holds (0.6) |
 | ``allowed_terms`` | [] | words never flagged on this site (e.g. a town called like a lexicon word) |
 | ``blocked_domains`` / ``allowed_domains`` | [] | links to blocked domains are spam; allowed ones are not counted |
-| ``abuse_model_threshold`` | per model | calibrated abuse probability from which the learned model holds (default: the model's own, chosen in training as the best F1 that still publishes 97% of clean rows; see ``data/models.json``) |
+| ``abuse_model_threshold`` | per model | calibrated abuse probability from which the learned model holds (default: the model's own, chosen in training, with a higher one for comments that address no one; see ``data/models.json`` and docs/detection.md) |
 | ``spam_model_threshold`` | per model | the same for the spam model |
 | ``flood_ip_limit`` / ``flood_email_limit`` | 10 / 5 | comments in the flood window from one IP / email that hold; three times as many is spam |
 | ``duplicate_limit`` | 3 | copies of the same text across threads or sites that make it spam (1 or more holds) |

@@ -32,9 +32,7 @@ CLEAN_NEWS = [
     "ركلة جزاء واضحة لم يحتسبها الحكم في الدقيقة ٩٠",
     "سعر كيلو الطماطم وصل ٢٠ جنيه والبنزين زاد مرة أخرى",
     "الدولار تخطى ٤٨ جنيها في البنوك اليوم",
-    pytest.param("الكلب أنقذ الطفل من الغرق في الترعة", marks=pytest.mark.xfail(
-        reason="known: the Arabic model learned الكلب from insults (OSACT); the lexicon is right",
-        strict=False)),
+    "الكلب أنقذ الطفل من الغرق في الترعة",
     "تربية الدجاج والأبقار مهنة أهل القرية",
     "The army said 12 soldiers were killed in the attack on the base.",
     "Terrorism has no religion; the bombing was condemned by imams and priests.",
@@ -103,6 +101,15 @@ def test_reputation():
     assert [r.code for r in evaluate(bad).reasons] == ["reputation.bad"]
     # A trusted author's banned word still holds.
     assert evaluate(CommentFacts(text="fuck", author_published=50)).status == "held"
+
+
+def test_statements_need_a_surer_model_than_insults_aimed_at_someone():
+    from moderation.detection import model
+
+    abuse_ar = model.builtin("abuse-ar")
+    assert abuse_ar.threshold_unaddressed >= abuse_ar.threshold
+    # Insults aimed at the reader still hold.
+    assert evaluate(CommentFacts(text="يا حقير يا واطي")).status == "held"
 
 
 def test_decision_carries_language_and_scores():
