@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 from .checks import Check, assess, is_trusted, run_checks
 from .fingerprint import lsh_keys, minhash_signature, similarity, text_fingerprint
 from .findings import CommentFacts, Decision, Finding, Span
+from .formtoken import form_age_seconds, issue_form_token
 from .normalize import normalize
 from .policy import Policy, decide
 
@@ -26,5 +27,5 @@ def evaluate(facts: CommentFacts, site_settings: Mapping[str, Any] | None = None
 
 
 __all__ = ["Check", "CommentFacts", "Decision", "Finding", "Policy", "Span", "decide",
-           "evaluate", "lsh_keys", "minhash_signature", "normalize", "run_checks", "similarity",
+           "evaluate", "form_age_seconds", "issue_form_token", "lsh_keys", "minhash_signature", "normalize", "run_checks", "similarity",
            "text_fingerprint"]
