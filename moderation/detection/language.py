@@ -9,7 +9,9 @@ from .arabizi import looks_arabizi
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"[\w$@]+")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+                       "$": "s"})
 ENGLISH = frozenset(
     "the a an and or but is are was were be been i you he she it we they my your his her our "
     "their this that these those of to in on at for with not no yes so if what who why how "
@@ -32,9 +34,10 @@ def detect_language(text: str) -> str:
     words = _WORD.findall(text.lower())
     if not words:
         return "other"
-    english = sum(w in ENGLISH for w in words)
-    arabizi = sum(w in ARABIZI or looks_arabizi(w) for w in words)
-    if arabizi > english:
+    # Leetspeak English ("y0u h03") also mixes digits into words: Arabizi needs its own words.
+    english = sum(w in ENGLISH or w.translate(_LEET) in ENGLISH for w in words)
+    known = sum(w in ARABIZI for w in words)
+    if known and 2 * known + sum(looks_arabizi(w) for w in words) > english:
         return "ar"
     if english or len(words) <= 3:
         return "en"

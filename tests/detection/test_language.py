@@ -17,3 +17,7 @@ CASES = [
 @pytest.mark.parametrize("text,lang", CASES)
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+def test_leetspeak_english_is_not_arabizi():
+    assert detect_language("c4n7 y0u $33 7h3$3 h03$") == "en"
