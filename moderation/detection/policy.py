@@ -10,7 +10,7 @@
 | ``hold_links`` | false | hold any comment with a link (not counting allowed domains) |
 | ``max_links`` | 3 | hold comments with this many links or more |
 | ``hold_first_comments`` | false | hold an author's first comment on the site |
-| ``trusted_after`` | 3 | authors with this many published and no rejected comments are trusted: soft findings (links, contact details, model scores, first comment) count for less |
+| ``trusted_after`` | 3 | authors with this many published and no rejected comments are trusted: soft findings (links, contact details, selling words, model scores, first comment) count for 80% |
 | ``banned_terms`` / ``suspect_terms`` | [] | the site's own words: banned holds (score 0.85), suspect holds (0.6) |
 | ``allowed_terms`` | [] | words never flagged on this site (e.g. a town called like a lexicon word) |
 | ``blocked_domains`` / ``allowed_domains`` | [] | links to blocked domains are spam; allowed ones are not counted |
@@ -35,8 +35,7 @@ from .findings import ABUSE_CATEGORIES, SPAM_CATEGORIES, Decision, Finding
 MODES = ("auto", "pre", "post")
 # Findings that a trusted author's history outweighs.
 SOFT_CODES = frozenset({"links.present", "links.many", "contact.details", "model.abuse",
-                        "model.spam", "reputation.first_comment", "duplicate.author",
-                        "spam.commercial"})
+                        "model.spam", "reputation.first_comment", "spam.commercial"})
 TRUST_FACTOR = 0.8
 
 

@@ -23,6 +23,22 @@ def test_repeating_previous_text_is_held():
     assert evaluate(facts).status == "held"
 
 
+def test_what_the_comment_pipeline_tests_expect():
+    # Mirrors tests/test_pipeline.py of the service: one obscene reason pointing at the word...
+    text = "You are a fucking liar"
+    decision = evaluate(CommentFacts(text=text))
+    [reason] = [r for r in decision.reasons if r.code == "lexicon.banned"]
+    assert decision.status == "held" and reason.category == "obscene"
+    assert text[reason.spans[0].start:reason.spans[0].end] == "fucking"
+    # ...and a repeated comment held for that reason alone, even from a trusted author.
+    assert evaluate(CommentFacts(text="Buy my course now!!")).status == "published"
+    for published in (0, 10):
+        again = evaluate(CommentFacts(text="buy my   course now!!", author_published=published,
+                                      previous_text="Buy my course now!!"))
+        assert again.status == "held"
+        assert [r.code for r in again.reasons] == ["duplicate.author"]
+
+
 CLEAN_NEWS = [
     "قتل ٣٠ مدنيا في غارة جوية على مخيم للنازحين في رفح",
     "الهجوم الإرهابي على الكنيسة عمل جبان ويجب محاسبة المسؤولين",
