@@ -68,16 +68,12 @@ class ReviewContext:
 
 def review_context(comment: Comment, site_policy: Mapping[str, Any]) -> ReviewContext:
     learned = learned_for(comment.site_id, comment.body)
+    # The site's own banned/suspect/allowed terms are read by detection itself from the same
+    # policy dict (``banned_terms`` ...); what only moderation knows is what was learned.
     checks = [
         term_check(learned.block, "learned.block", "learned", 0.75,
                    {"en": "Uses words this site's moderators keep rejecting.",
                     "ar": "يستخدم كلمات يرفضها مشرفو هذا الموقع باستمرار."}),
-        term_check(site_policy.get("banned_terms") or (), "site.banned_term", "site_terms", 1.0,
-                   {"en": "Uses a term this site bans.",
-                    "ar": "يستخدم كلمة يحظرها هذا الموقع."}),
-        term_check(site_policy.get("suspect_terms") or (), "site.suspect_term", "site_terms",
-                   0.6, {"en": "Uses a term this site reviews.",
-                         "ar": "يستخدم كلمة يراجعها هذا الموقع قبل النشر."}),
     ]
     return ReviewContext(author_state(comment), learned, tuple(checks),
                          frozenset(site_policy.get("allowed_terms") or ()))

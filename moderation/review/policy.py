@@ -153,9 +153,6 @@ class Adjustment:
     reasons: tuple[dict, ...] = field(default_factory=tuple)
 
 
-REPUTATION_MIN_REJECTED = 3
-
-
 def _reason(code: str, en: str, ar: str, score: float = 0.0) -> dict:
     return {"code": code, "category": "author", "score": score,
             "message": {"en": en, "ar": ar}, "spans": []}
@@ -163,12 +160,13 @@ def _reason(code: str, en: str, ar: str, score: float = 0.0) -> dict:
 
 def adjust_decision(status: str, reasons: Sequence[dict], text: str, author: AuthorState,
                     allowed_terms: Iterable[str] = ()) -> Adjustment:
-    """Apply sanctions, reputation and allowed terms to the checks' decision.
+    """Apply sanctions and allowed terms to the checks' decision.
 
     Order matters and is deliberate: a ban beats trust; trust publishes without the queue
-    (the comment keeps its scores and stays reportable); always-hold and a bad reputation
-    send an otherwise publishable comment to a person; allowed terms publish a comment held
-    only for words the site (or its moderators' decisions) says are fine.
+    (the comment keeps its scores and stays reportable); always-hold sends an otherwise
+    publishable comment to a person; allowed terms publish a comment held only for words the
+    site (or its moderators' decisions) says are fine. Reputation (published/rejected counts)
+    is not here: detection weighs it from ``CommentFacts``.
     """
     if "ban" in author.sanctions or "suspend" in author.sanctions:
         return Adjustment("rejected", (_reason("author.banned", "The author is banned.",
@@ -183,12 +181,6 @@ def adjust_decision(status: str, reasons: Sequence[dict], text: str, author: Aut
         return Adjustment("held", (_reason("author.always_hold",
                                            "This author's comments are always reviewed.",
                                            "تعليقات هذا الكاتب تُراجَع دائمًا.", 0.5),))
-    if (status == "published" and author.rejected >= REPUTATION_MIN_REJECTED
-            and author.rejected > author.published):
-        return Adjustment("held", (_reason(
-            "author.reputation",
-            f"{author.rejected} of this author's comments were rejected before.",
-            f"رُفض من قبل {author.rejected} من تعليقات هذا الكاتب.", 0.5),))
     allowed = frozenset(fold(t) for t in allowed_terms)
     if status == "held" and allowed and reasons and all(
             _covered(reason, text, allowed) for reason in reasons):

@@ -124,7 +124,7 @@ def test_the_audit_trail_of_a_comment_from_creation_to_final_decision(client, si
         ("rejected", "held", f"moderator:{sami.id}"),
         ("held", "published", f"moderator:{sami.id}"),
     ]
-    assert trail[1]["reasons"] == ["lexicon.banned"]
+    assert "lexicon.banned" in trail[1]["reasons"]
     assert trail[2]["reasons"] == ["offensive"] and trail[2]["note"] == "insult"
     assert all(e["created_at"] for e in trail)
     by_sami = client.get(f"/api/v1/moderation/audit?moderator={sami.id}",

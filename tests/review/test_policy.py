@@ -71,8 +71,7 @@ REASON = {"code": "lexicon.banned", "category": "obscene", "score": 0.7,
     ("held", AuthorState(frozenset({"trust"})), (), "published", "author.trusted"),
     ("spam", AuthorState(frozenset({"trust"})), (), "spam", None),
     ("published", AuthorState(frozenset({"hold"})), (), "held", "author.always_hold"),
-    ("published", AuthorState(rejected=3, published=1), (), "held", "author.reputation"),
-    ("published", AuthorState(rejected=3, published=5), (), "published", None),
+    ("published", AuthorState(rejected=3, published=1), (), "published", None),  # detection's
     ("held", AuthorState(), ("ahly",), "published", "learned.allowed"),
     ("held", AuthorState(), ("other",), "held", None),
 ])

@@ -15,7 +15,7 @@ Q = "/api/v1/moderation/queue"
 def backlog(client, sites, make_moderator):
     _, key = sites["news"]
     _, sport_key = sites["sport"]
-    parent = post_comment(client, key, "A calm first comment", email="first@example.com")
+    parent = post_comment(client, key, "A calm remark about the match", email="first@example.com")
     assert check_now(parent) == "published"
     ids = {
         "swear": post_comment(client, key, "You are a fucking liar", email="troll@example.com",
@@ -100,7 +100,7 @@ def test_an_item_carries_everything_a_moderator_needs(client, backlog):
     assert item["thread"] == {"id": "t1", "url": "https://news.example/t1",
                               "title": "Article t1"}
     assert item["parent"]["id"] == ids["parent"]
-    assert item["parent"]["body"] == "A calm first comment"
+    assert item["parent"]["body"] == "A calm remark about the match"
     author = item["author"]
     assert author["name"] == "Troll" and author["email"] == "troll@example.com"
     assert author["history"]["held"] == 2 and author["history"]["first_seen"]
