@@ -58,6 +58,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Send JSON (application/json) or a form (application/x-www-form-urlencoded).",
         "ar": "أرسل البيانات بصيغة JSON أو كنموذج (application/x-www-form-urlencoded).",
     },
+    "invalid_cursor": {
+        "en": "This page cursor is not valid; start again from the first page.",
+        "ar": "مؤشر الصفحة غير صالح؛ ابدأ من الصفحة الأولى.",
+    },
     "site_not_found": {"en": "There is no site with this name.", "ar": "لا يوجد موقع بهذا الاسم."},
     "comment_not_found": {"en": "There is no such comment.", "ar": "هذا التعليق غير موجود."},
     "not_found": {"en": "Nothing was found at this address.", "ar": "لا يوجد شيء على هذا العنوان."},

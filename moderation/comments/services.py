@@ -1,0 +1,176 @@
+"""Accepting a comment, deciding it, and recording every change of its status.
+
+``record_transition`` is the one place a comment's status changes; everything that must
+follow a change (the audit row, notifications) hangs off it, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Sequence
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..detection import CommentFacts, Decision, evaluate
+from ..errors import FieldErrors
+from ..extensions import db, utcnow
+from ..queue import send_after_commit
+from ..sites.models import Site
+from ..sites.services import SiteInfo
+from .models import Comment, Status, Thread, Transition
+from .rendering import render_comment
+
+log = logging.getLogger(__name__)
+
+CHECK_TASK = "workers.checks.run"
+
+
+def email_hash(email: str) -> str:
+    """Identity of an author across comments, without using the address itself as a key."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """A validated comment, as the entrypoints hand it to ``accept_comment``."""
+
+    thread_id: str
+    thread_url: str | None
+    thread_title: str | None
+    parent_id: int | None
+    author_name: str
+    author_email: str
+    author_url: str | None
+    body: str
+    client_ip: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+
+
+def accept_comment(site: SiteInfo, new: NewComment) -> Comment:
+    """Store the comment as ``pending`` and queue its checks once the row is committed."""
+    thread_pk = _thread_pk(site.id, new)
+    root_id = None
+    if new.parent_id is not None:
+        parent = db.session.execute(
+            select(Comment.id, Comment.root_id).where(
+                Comment.id == new.parent_id, Comment.thread_id == thread_pk,
+                Comment.status == Status.PUBLISHED.value)
+        ).first()
+        if parent is None:
+            raise FieldErrors({"parent_id": ("parent_not_found", {})})
+        root_id = parent.root_id or parent.id
+
+    now = utcnow()
+    comment = Comment(
+        site_id=site.id, thread_id=thread_pk, parent_id=new.parent_id, root_id=root_id,
+        author_name=new.author_name, author_email=new.author_email,
+        author_email_hash=email_hash(new.author_email), author_url=new.author_url,
+        body=new.body, client_ip=new.client_ip, user_agent=new.user_agent,
+        referrer=new.referrer, status=Status.PENDING.value, scores={}, reasons=[],
+        created_at=now, updated_at=now, check_enqueued_at=now,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    # No transition row for the creation itself: the comment row records it, and the hot
+    # path stays one insert. Every later change goes through record_transition.
+    send_after_commit(CHECK_TASK, comment.id)
+    db.session.commit()
+    return comment
+
+
+def _thread_pk(site_id: int, new: NewComment) -> int:
+    """The thread's primary key, creating the thread on its first comment (race-safe)."""
+    pk = db.session.scalar(select(Thread.id).where(
+        Thread.site_id == site_id, Thread.external_id == new.thread_id))
+    if pk is not None:
+        return pk
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.session.execute(
+        insert(Thread).values(site_id=site_id, external_id=new.thread_id, url=new.thread_url,
+                              title=new.thread_title, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
+    )
+    return db.session.scalar(select(Thread.id).where(
+        Thread.site_id == site_id, Thread.external_id == new.thread_id))
+
+
+def record_transition(comment: Comment, from_status: str | None, to_status: str, *,
+                      reasons: Sequence[dict[str, Any]], actor: str, note: str | None = None
+                      ) -> Transition:
+    transition = Transition(comment_id=comment.id, from_status=from_status, to_status=to_status,
+                            actor=actor, reason_codes=[r["code"] for r in reasons], note=note,
+                            created_at=utcnow())
+    db.session.add(transition)
+    return transition
+
+
+def check_comment(comment_id: int, extra_checks=()) -> str | None:
+    """Run the checks on a pending comment and apply the decision. Safe to run twice.
+
+    Returns the new status, or None when there was nothing to do (the comment is gone or
+    was already decided by an earlier run or a moderator).
+    """
+    comment = db.session.scalar(
+        select(Comment).where(Comment.id == comment_id).with_for_update(skip_locked=True))
+    if comment is None or comment.status != Status.PENDING.value:
+        db.session.rollback()
+        return None
+    site_policy = db.session.scalar(select(Site.policy).where(Site.id == comment.site_id)) or {}
+    decision = evaluate(_facts(comment), site_policy, extra_checks)
+    apply_decision(comment, decision)
+    db.session.commit()
+    return comment.status
+
+
+def _facts(comment: Comment) -> CommentFacts:
+    previous = db.session.scalar(
+        select(Comment.body).where(
+            Comment.site_id == comment.site_id,
+            Comment.author_email_hash == comment.author_email_hash,
+            Comment.id < comment.id)
+        .order_by(Comment.id.desc()).limit(1))
+    return CommentFacts(text=comment.body, author_name=comment.author_name,
+                        author_email=comment.author_email, author_url=comment.author_url,
+                        previous_text=previous)
+
+
+def apply_decision(comment: Comment, decision: Decision) -> None:
+    reasons = [finding.to_dict() for finding in decision.reasons]
+    now = utcnow()
+    previous = comment.status
+    comment.status = decision.status
+    comment.reasons = reasons
+    comment.scores = dict(decision.scores)
+    comment.language = getattr(decision, "language", None)
+    comment.body_html = render_comment(comment.body)
+    comment.checked_at = now
+    comment.updated_at = now
+    comment.version += 1
+    record_transition(comment, previous, decision.status, reasons=reasons, actor="system",
+                      note="automatic checks")
+
+
+def requeue_stale_pending(limit: int = 500) -> list[int]:
+    """Ids of comments left ``pending`` too long; their checks are sent again after commit."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["PENDING_SWEEP_AFTER"])
+    ids = db.session.scalars(
+        select(Comment.id).where(Comment.status == Status.PENDING.value,
+                                 Comment.check_enqueued_at < cutoff)
+        .order_by(Comment.created_at).limit(limit)
+    ).all()
+    if ids:
+        db.session.execute(update(Comment).where(Comment.id.in_(ids)).values(
+            check_enqueued_at=now, check_attempts=Comment.check_attempts + 1))
+        for comment_id in ids:
+            send_after_commit(CHECK_TASK, comment_id)
+    db.session.commit()
+    return list(ids)
+
