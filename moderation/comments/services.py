@@ -22,6 +22,7 @@ from ..extensions import db, utcnow
 from ..queue import send_after_commit
 from ..sites.models import Site
 from ..sites.services import SiteInfo
+from ..webhooks import services as webhooks
 from .models import Comment, Status, Thread, Transition
 from .rendering import render_comment
 
@@ -80,6 +81,8 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Comment:
     # No transition row for the creation itself: the comment row records it, and the hot
     # path stays one insert. Every later change goes through record_transition.
     send_after_commit(CHECK_TASK, comment.id)
+    # comment.created webhooks, in this transaction (one indexed query if the site has none).
+    webhooks.comment_changed(comment, None, Status.PENDING.value)
     db.session.commit()
     return comment
 
@@ -108,6 +111,8 @@ def record_transition(comment: Comment, from_status: str | None, to_status: str,
                             actor=actor, reason_codes=[r["code"] for r in reasons], note=note,
                             created_at=utcnow())
     db.session.add(transition)
+    # Webhook messages are rows of this same transaction: committed with the change or not at all.
+    webhooks.comment_changed(comment, from_status, to_status, transition.reason_codes)
     return transition
 
 

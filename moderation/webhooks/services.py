@@ -92,10 +92,7 @@ def emit(site_id: int, event_type: str, data: Mapping[str, Any], *,
          ordering_key: str | None = None, when: datetime | None = None,
          exclude: str | None = None) -> list[WebhookMessage]:
     """One message per enabled endpoint of the site that wants ``event_type``."""
-    endpoints = db.session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.site_id == site_id,
-                                      WebhookEndpoint.enabled.is_(True))).all()
-    wanted = [e for e in endpoints if e.wants(event_type) and e.id != exclude]
+    wanted = [e for e in _wanting(site_id, event_type) if e.id != exclude]
     if not wanted:
         return []
     when = when or utcnow()
@@ -155,16 +152,19 @@ def _enqueue_by_id(message_id: int, now: datetime) -> None:
     send_after_commit(DELIVER, message_id)
 
 
-def comment_changed(comment, previous_status: str | None, reason_codes: Iterable[str] = (),
-                    event_type: str | None = None, when: datetime | None = None
-                    ) -> list[WebhookMessage]:
+def comment_changed(comment, previous_status: str | None, status: str,
+                    reason_codes: Iterable[str] = (), event_type: str | None = None,
+                    when: datetime | None = None) -> list[WebhookMessage]:
     """Record the webhooks a comment's change announces (call inside that change's transaction).
 
     ``event_type`` defaults to what the status change means (``events.event_for_transition``);
     pass it for events that are not a status change (``comment.reported``).
     """
-    event_type = event_type or events.event_for_transition(previous_status, comment.status)
+    event_type = event_type or events.event_for_transition(previous_status, status)
     if event_type is None:
+        return []
+    endpoints = _wanting(comment.site_id, event_type)
+    if not endpoints:  # the common case costs one indexed query and nothing else
         return []
     from ..sites.models import Site
 
@@ -172,7 +172,16 @@ def comment_changed(comment, previous_status: str | None, reason_codes: Iterable
     public = {name: getattr(comment, name, None) for name in events.PUBLIC_COMMENT_FIELDS}
     data = events.comment_data(
         site=site.slug, thread=comment.thread.external_id, comment_id=comment.id,
-        parent_id=comment.parent_id, status=comment.status, previous_status=previous_status,
+        parent_id=comment.parent_id, status=status, previous_status=previous_status,
         reason_codes=list(reason_codes), public=public)
-    return emit(comment.site_id, event_type, data, ordering_key=f"comment:{comment.id}",
-                when=when)
+    when = when or utcnow()
+    body = events.serialize(events.envelope(event_type, when, data))
+    return [enqueue(endpoint, event_type, body, ordering_key=f"comment:{comment.id}", now=when)
+            for endpoint in endpoints]
+
+
+def _wanting(site_id: int, event_type: str) -> list[WebhookEndpoint]:
+    endpoints = db.session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.site_id == site_id,
+                                      WebhookEndpoint.enabled.is_(True))).all()
+    return [endpoint for endpoint in endpoints if endpoint.wants(event_type)]
