@@ -18,6 +18,11 @@ from typing import Any, Callable, Mapping
 from .webhooks.schedule import DEFAULT_SCHEDULE, parse_schedule
 
 
+def _schedule(value: str) -> str:
+    parse_schedule(value)  # refuse a bad value at start-up, keep the text (env-friendly)
+    return value
+
+
 def _bool(value: str) -> bool:
     if value.strip().lower() in {"1", "true", "yes", "on"}:
         return True
@@ -85,7 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOK_MAX_RESPONSE_BYTES", int, 4096,
             "Bytes of a receiver's response read (and kept in the delivery log); the rest is "
             "ignored."),
-    Setting("WEBHOOK_RETRY_SCHEDULE", parse_schedule, DEFAULT_SCHEDULE,
+    Setting("WEBHOOK_RETRY_SCHEDULE", _schedule, ",".join(f"{d:g}" for d in DEFAULT_SCHEDULE),
             "Comma-separated seconds to wait after the 1st, 2nd, ... failed attempt; the last "
             "repeats. Default: the Standard Webhooks schedule `5,300,1800,7200,18000,36000`."),
     Setting("WEBHOOK_RETRY_JITTER", float, 0.1,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from .schedule import DEFAULT_SCHEDULE, next_delay, parse_retry_after
+from .schedule import DEFAULT_SCHEDULE, next_delay, parse_retry_after, parse_schedule
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,10 @@ class RetryPolicy:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "RetryPolicy":
-        return cls(schedule=tuple(config["WEBHOOK_RETRY_SCHEDULE"]),
+        schedule = config["WEBHOOK_RETRY_SCHEDULE"]
+        if isinstance(schedule, str):
+            schedule = parse_schedule(schedule)
+        return cls(schedule=tuple(float(delay) for delay in schedule),
                    jitter=config["WEBHOOK_RETRY_JITTER"],
                    max_attempts=config["WEBHOOK_MAX_ATTEMPTS"] or None,
                    disable_after=config["WEBHOOK_DISABLE_AFTER"])
