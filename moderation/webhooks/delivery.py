@@ -49,8 +49,12 @@ def deliver(message_pk: int, *, now: datetime | None = None) -> FollowUp:
     endpoint = message.endpoint
     if not endpoint.enabled:
         return FollowUp("endpoint disabled")
-    if message.next_attempt_at and message.next_attempt_at > now + timedelta(seconds=1):
-        return FollowUp("not due")
+    if message.next_attempt_at and message.next_attempt_at > now:
+        # Early (a countdown fired ahead of the clock, or a duplicate task): come back when
+        # due if that is soon; a long wait is the sweeper's job.
+        wait = (message.next_attempt_at - now).total_seconds()
+        soon = wait <= 2 * config["WEBHOOK_SWEEP_INTERVAL"]
+        return FollowUp("not due", ((message_pk, wait),) if soon else ())
     earlier = _earlier_pending(message)
     if earlier is not None:
         # Wait behind it; finishing it sends this one. Not due before it, for the sweeper.
