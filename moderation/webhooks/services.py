@@ -126,7 +126,7 @@ def redeliver(message: WebhookMessage, now: datetime | None = None) -> None:
     message.status = MessageStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = now
-    message.lease_until = None
+    # An unexpired lease is left alone: a worker may be sending this very message now.
     _enqueue(message, now)
 
 

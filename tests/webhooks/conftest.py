@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask.testing import FlaskClient
 
 from moderation import create_app
 from tests.conftest import Worker
@@ -24,6 +25,7 @@ WEBHOOK_SETTINGS = {
     "WEBHOOK_TIMEOUT": 1.5,
     "WEBHOOK_RETRY_SCHEDULE": "0.3,0.6,1",
     "WEBHOOK_RETRY_JITTER": 0.0,
+    "WEBHOOK_MAX_ATTEMPTS": 4,
     "WEBHOOK_SWEEP_INTERVAL": 0.5,
     "SWEEP_INTERVAL": 60.0,
 }
@@ -58,8 +60,24 @@ def wh_db(db, wh_app):
         cache.clear()
 
 
+class FreshClient(FlaskClient):
+    """Each request starts a new transaction, as it would in its own app context.
+
+    The test holds the app context (``wh_db``) across requests, so without this a request
+    would reuse the previous one's session and read its snapshot and identity map, and a
+    test polling for a worker's change would never see it.
+    """
+
+    def open(self, *args, **kwargs):
+        from moderation.extensions import db
+
+        db.session.rollback()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def wh_client(wh_app, wh_db):
+    wh_app.test_client_class = FreshClient
     return wh_app.test_client()
 
 
