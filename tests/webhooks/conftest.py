@@ -10,6 +10,7 @@ Retry delays are shortened through WEBHOOK_RETRY_SCHEDULE, never by waiting for 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from flask.testing import FlaskClient
@@ -54,10 +55,33 @@ def wh_db(db, wh_app):
     """The database inside the webhook app's context; emptied after the test by ``db``."""
     with wh_app.app_context():
         yield db
+        _quiesce(db)
         db.session.remove()
     cache = wh_app.extensions.get("moderation.site_cache")
     if cache is not None:  # rows are about to be deleted; so must what we know of them
         cache.clear()
+
+
+def _quiesce(db, timeout: float = 5.0) -> None:
+    """Stop a worker's retries of this test's messages before ``db`` empties the tables.
+
+    (A worker writing while TRUNCATE runs can deadlock with it on PostgreSQL.)
+    """
+    from sqlalchemy import select, update
+
+    from moderation.extensions import utcnow
+    from moderation.webhooks.models import WebhookMessage
+
+    db.session.rollback()
+    db.session.execute(update(WebhookMessage).where(WebhookMessage.status == "pending")
+                       .values(status="failed"))
+    db.session.commit()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and db.session.scalar(
+            select(WebhookMessage.id).where(WebhookMessage.lease_until > utcnow()).limit(1)):
+        db.session.rollback()
+        time.sleep(0.05)
+    db.session.rollback()
 
 
 class FreshClient(FlaskClient):
