@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, utcnow
 from . import events, policy, sender, signing
@@ -41,7 +42,9 @@ class FollowUp:
 def deliver(message_pk: int, *, now: datetime | None = None) -> FollowUp:
     config = current_app.config
     now = now or utcnow()
-    message = db.session.get(WebhookMessage, message_pk)
+    # One query for the message, its endpoint and the endpoint's secrets.
+    message = db.session.get(WebhookMessage, message_pk, options=[
+        joinedload(WebhookMessage.endpoint).selectinload(WebhookEndpoint.secrets)])
     if message is None:
         return FollowUp("missing")
     if message.status != MessageStatus.PENDING:
@@ -100,7 +103,8 @@ def _attempt(url: str, msg_id: str, body: bytes, secrets_: list[str]):
 
 def _record(message_pk: int, outcome: sender.Outcome, permanent: bool) -> FollowUp:
     now = utcnow()
-    message = db.session.get(WebhookMessage, message_pk, populate_existing=True)
+    message = db.session.get(WebhookMessage, message_pk, populate_existing=True,
+                             options=[joinedload(WebhookMessage.endpoint)])
     if message is None:  # deleted with its endpoint while we were sending
         return FollowUp("missing")
     endpoint = message.endpoint
@@ -119,7 +123,12 @@ def _record(message_pk: int, outcome: sender.Outcome, permanent: bool) -> Follow
     message.next_attempt_at = verdict.retry_at
     endpoint.failing_since = verdict.failing_since
     if verdict.message_status == MessageStatus.DELIVERED:
-        message.delivered_at = endpoint.last_success_at = now
+        message.delivered_at = now
+        # Written at most once a minute: every delivery updating the endpoint's row would
+        # make concurrent workers of a busy endpoint queue up behind each other's lock.
+        last = endpoint.last_success_at
+        if last is None or now - last > timedelta(seconds=60):
+            endpoint.last_success_at = now
     if verdict.disable and endpoint.enabled:
         _disable(endpoint, verdict.disable, now)
 
