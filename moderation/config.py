@@ -88,8 +88,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOK_TIMEOUT", float, 15.0,
             "Seconds one webhook attempt may take, connection to last byte read."),
     Setting("WEBHOOK_MAX_RESPONSE_BYTES", int, 4096,
-            "Bytes of a receiver's response read (and kept in the delivery log); the rest is "
-            "ignored."),
+            "Bytes of a receiver's response read (its start is kept in the delivery log); the "
+            "rest is not read."),
     Setting("WEBHOOK_RETRY_SCHEDULE", _schedule, ",".join(f"{d:g}" for d in DEFAULT_SCHEDULE),
             "Comma-separated seconds to wait after the 1st, 2nd, ... failed attempt; the last "
             "repeats. Default: the Standard Webhooks schedule `5,300,1800,7200,18000,36000`."),
@@ -100,7 +100,8 @@ SETTINGS: tuple[Setting, ...] = (
             "default schedule). Failed messages can be redelivered through the API."),
     Setting("WEBHOOK_DISABLE_AFTER", float, 5 * 86400.0,
             "Seconds an endpoint may fail without a single success before it is disabled "
-            "(and a `webhook.endpoint_disabled` event is recorded)."),
+            "(its state shows `disabled_reason: failing`, and an `endpoint.disabled` event goes "
+            "to the site's other endpoints)."),
     Setting("WEBHOOK_SECRET_OVERLAP", float, 86400.0,
             "Seconds the previous secret keeps signing (next to the new one) after a rotation."),
     Setting("WEBHOOK_SWEEP_INTERVAL", float, 60.0,
