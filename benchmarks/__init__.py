@@ -1,1 +1,1 @@
-"""Benchmarks run by hand (``python -m benchmarks.<name>``); not part of the test suite."""
+"""Benchmarks: commands that print their figures (see the README)."""

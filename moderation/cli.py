@@ -163,3 +163,7 @@ def _run_http(app, host: str, port: int, threads: int) -> None:
 
 def main() -> None:
     cli.main(prog_name="moderation")
+
+
+if __name__ == "__main__":
+    main()

@@ -137,7 +137,7 @@ def resolve_embedded_defaults(config: dict) -> dict:
         instance.mkdir(parents=True, exist_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{instance / 'moderation.sqlite3'}"
     if not config.get("CELERY_BROKER_URL"):
-        config["CELERY_BROKER_URL"] = config.get("REDIS_URL") or "filesystem://"
+        config["CELERY_BROKER_URL"] = config.get("REDIS_URL") or "filesystem://localhost/"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance)
     return config

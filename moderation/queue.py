@@ -49,11 +49,14 @@ def init_celery(app: Flask) -> Celery:
     )
     if broker_url.startswith("filesystem://"):
         folder = Path(app.config["INSTANCE_PATH"]) / "broker"
-        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        for sub in ("processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         celery.conf.broker_transport_options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
+            # Exchange tables; kombu's default is ./control in whatever folder we run from.
+            "control_folder": str(folder / "control"),
             "store_processed": False,
             "polling_interval": app.config["BROKER_POLLING_INTERVAL"],
         }

@@ -20,48 +20,27 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from moderation import create_app
+from moderation.comments.services import thread_ids
 from moderation.extensions import db as _db
+
+from .services import purge_redis, reset_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("MODERATION_DATA", ROOT.parent / "shared" / "data"))
-
-
-def _reset_postgres(url: str) -> None:
-    """Create the test database if needed and drop everything in it."""
-    parsed = make_url(url).set(drivername="postgresql+psycopg")
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                             {"n": parsed.database})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def _purge_redis(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture(scope="session")
 def config(tmp_path_factory) -> dict:
     instance = tmp_path_factory.mktemp("instance")
     database = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
-    broker = os.environ.get("TEST_BROKER_URL") or "filesystem://"
+    broker = os.environ.get("TEST_BROKER_URL") or "filesystem://localhost/"
     if database.startswith("postgres"):
-        _reset_postgres(database)
+        reset_postgres(database)
     if broker.startswith("redis"):
-        _purge_redis(broker)
+        purge_redis(broker)
     return {
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": database,
@@ -95,8 +74,9 @@ def db(app):
             else:
                 for table in tables:
                     conn.execute(text(f"DELETE FROM {table}"))
-        app.extensions.get("moderation.site_cache") and app.extensions[
-            "moderation.site_cache"].clear()
+        if "moderation.site_cache" in app.extensions:
+            app.extensions["moderation.site_cache"].clear()
+        thread_ids.clear()
 
 
 @pytest.fixture

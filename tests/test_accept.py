@@ -156,8 +156,10 @@ def test_oversize_body_is_413(app, client, db, site):
 def test_unknown_site_and_bad_credentials(client, db, site, make_site):
     _, key = site
     _, other_key = make_site("other", origins=["https://other.example"])
-    post = lambda slug, headers: client.post(f"/api/v1/sites/{slug}/comments", json=payload(),
-                                             headers=headers)
+
+    def post(slug, headers):
+        return client.post(f"/api/v1/sites/{slug}/comments", json=payload(), headers=headers)
+
     assert post("nope", auth(key)).get_json()["error"]["code"] == "site_not_found"
     assert post("Bad Slug!", auth(key)).status_code == 404
     assert post("news", {}).status_code == 401

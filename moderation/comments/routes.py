@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
                    url_for)
@@ -15,7 +14,7 @@ from ..sites.services import SiteInfo, get_site, normalize_origin, require_site_
 from . import queries
 from .schemas import (CommentAccepted, CommentDetail, Limits, Schemas, ThreadPage,
                       build_schemas)
-from .services import NewComment, accept_comment
+from .services import Accepted, NewComment, accept_comment
 
 bp = Blueprint("comments", __name__, url_prefix="/api/v1/sites/<site>")
 
@@ -131,7 +130,7 @@ def _new_comment(parsed, via: str) -> NewComment:
         client_ip=ip, user_agent=agent, referrer=referrer)
 
 
-def _accepted(comment, thread_id: str) -> dict:
+def _accepted(comment: Accepted, thread_id: str) -> dict:
     return {"id": comment.id, "status": comment.status, "thread_id": thread_id,
             "created_at": comment.created_at.isoformat()}
 

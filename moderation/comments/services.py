@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..detection import CommentFacts, Decision, evaluate
@@ -53,8 +55,19 @@ class NewComment:
     referrer: str | None = None
 
 
-def accept_comment(site: SiteInfo, new: NewComment) -> Comment:
-    """Store the comment as ``pending`` and queue its checks once the row is committed."""
+@dataclass(frozen=True)
+class Accepted:
+    id: int
+    status: str
+    created_at: datetime
+
+
+def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
+    """Store the comment as ``pending`` and queue its checks once the row is committed.
+
+    This is the hottest path of the service: one thread look-up (usually cached), one
+    insert, one commit, one message. Detection and rendering happen in the worker.
+    """
     thread_pk = _thread_pk(site.id, new)
     root_id = None
     if new.parent_id is not None:
@@ -68,38 +81,75 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Comment:
         root_id = parent.root_id or parent.id
 
     now = utcnow()
-    comment = Comment(
-        site_id=site.id, thread_id=thread_pk, parent_id=new.parent_id, root_id=root_id,
-        author_name=new.author_name, author_email=new.author_email,
-        author_email_hash=email_hash(new.author_email), author_url=new.author_url,
-        body=new.body, client_ip=new.client_ip, user_agent=new.user_agent,
-        referrer=new.referrer, status=Status.PENDING.value, scores={}, reasons=[],
-        created_at=now, updated_at=now, check_enqueued_at=now,
-    )
-    db.session.add(comment)
-    db.session.flush()
-    # No transition row for the creation itself: the comment row records it, and the hot
-    # path stays one insert. Every later change goes through record_transition.
-    send_after_commit(CHECK_TASK, comment.id)
+    comment_id = db.session.execute(
+        insert(Comment).values(
+            site_id=site.id, thread_id=thread_pk, parent_id=new.parent_id, root_id=root_id,
+            author_name=new.author_name, author_email=new.author_email,
+            author_email_hash=email_hash(new.author_email), author_url=new.author_url,
+            body=new.body, client_ip=new.client_ip, user_agent=new.user_agent,
+            referrer=new.referrer, status=Status.PENDING.value, scores={}, reasons=[],
+            version=1, check_attempts=0, created_at=now, updated_at=now, check_enqueued_at=now,
+        ).returning(Comment.id)
+    ).scalar_one()
+    # No transition row for the creation itself: the comment row records it. Every later
+    # change goes through record_transition.
+    send_after_commit(CHECK_TASK, comment_id)
     # comment.created webhooks, in this transaction (one indexed query if the site has none).
-    webhooks.comment_changed(comment, None, Status.PENDING.value)
+    webhooks.comment_created(site.id, site.slug, comment_id, new.thread_id, new.parent_id, now)
     db.session.commit()
-    return comment
+    return Accepted(comment_id, Status.PENDING.value, now)
+
+
+class _ThreadIds:
+    """Per-process cache of thread primary keys: a thread's key never changes, so most
+    comments skip the look-up. Bounded, least recently used first out."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[tuple[int, str], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str]) -> int | None:
+        with self._lock:
+            pk = self._ids.get(key)
+            if pk is not None:
+                self._ids.move_to_end(key)
+            return pk
+
+    def put(self, key: tuple[int, str], pk: int) -> None:
+        with self._lock:
+            self._ids[key] = pk
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ids.clear()
+
+
+thread_ids = _ThreadIds()
 
 
 def _thread_pk(site_id: int, new: NewComment) -> int:
     """The thread's primary key, creating the thread on its first comment (race-safe)."""
+    key = (site_id, new.thread_id)
+    pk = thread_ids.get(key)
+    if pk is not None:
+        return pk
     pk = db.session.scalar(select(Thread.id).where(
         Thread.site_id == site_id, Thread.external_id == new.thread_id))
     if pk is not None:
+        thread_ids.put(key, pk)
         return pk
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    insert_thread = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     db.session.execute(
-        insert(Thread).values(site_id=site_id, external_id=new.thread_id, url=new.thread_url,
-                              title=new.thread_title, created_at=utcnow())
+        insert_thread(Thread).values(site_id=site_id, external_id=new.thread_id,
+                                     url=new.thread_url, title=new.thread_title,
+                                     created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
     )
+    # Not cached yet: the new row exists only once this transaction commits.
     return db.session.scalar(select(Thread.id).where(
         Thread.site_id == site_id, Thread.external_id == new.thread_id))
 
@@ -122,12 +172,16 @@ def check_comment(comment_id: int, extra_checks=()) -> str | None:
     Returns the new status, or None when there was nothing to do (the comment is gone or
     was already decided by an earlier run or a moderator).
     """
-    comment = db.session.scalar(
-        select(Comment).where(Comment.id == comment_id).with_for_update(skip_locked=True))
-    if comment is None or comment.status != Status.PENDING.value:
+    row = db.session.execute(
+        select(Comment, Site.policy).join(Site, Site.id == Comment.site_id)
+        .where(Comment.id == comment_id)
+        # Another worker already holding this comment is deciding it: skip, don't wait.
+        .with_for_update(of=Comment, skip_locked=True)
+    ).first()
+    if row is None or row.Comment.status != Status.PENDING.value:
         db.session.rollback()
         return None
-    site_policy = db.session.scalar(select(Site.policy).where(Site.id == comment.site_id)) or {}
+    comment, site_policy = row.Comment, row.policy or {}
     decision = evaluate(_facts(comment), site_policy, extra_checks)
     apply_decision(comment, decision)
     db.session.commit()

@@ -168,15 +168,32 @@ def comment_changed(comment, previous_status: str | None, status: str,
         return []
     from ..sites.models import Site
 
-    site = db.session.get(Site, comment.site_id)
     public = {name: getattr(comment, name, None) for name in events.PUBLIC_COMMENT_FIELDS}
     data = events.comment_data(
-        site=site.slug, thread=comment.thread.external_id, comment_id=comment.id,
-        parent_id=comment.parent_id, status=status, previous_status=previous_status,
-        reason_codes=list(reason_codes), public=public)
+        site=db.session.get(Site, comment.site_id).slug, thread=comment.thread.external_id,
+        comment_id=comment.id, parent_id=comment.parent_id, status=status,
+        previous_status=previous_status, reason_codes=list(reason_codes), public=public)
+    return _send_comment_event(endpoints, event_type, comment.id, data, when)
+
+
+def comment_created(site_id: int, site_slug: str, comment_id: int, thread: str,
+                    parent_id: int | None, when: datetime | None = None
+                    ) -> list[WebhookMessage]:
+    """``comment.created`` for a just-inserted comment, from plain values (no row loaded)."""
+    endpoints = _wanting(site_id, "comment.created")
+    if not endpoints:
+        return []
+    data = events.comment_data(site=site_slug, thread=thread, comment_id=comment_id,
+                               parent_id=parent_id, status="pending", previous_status=None,
+                               reason_codes=[])
+    return _send_comment_event(endpoints, "comment.created", comment_id, data, when)
+
+
+def _send_comment_event(endpoints, event_type: str, comment_id: int, data: Mapping[str, Any],
+                        when: datetime | None) -> list[WebhookMessage]:
     when = when or utcnow()
     body = events.serialize(events.envelope(event_type, when, data))
-    return [enqueue(endpoint, event_type, body, ordering_key=f"comment:{comment.id}", now=when)
+    return [enqueue(endpoint, event_type, body, ordering_key=f"comment:{comment_id}", now=when)
             for endpoint in endpoints]
 
 

@@ -35,7 +35,7 @@ WEBHOOK_SETTINGS = {
 @pytest.fixture(scope="session")
 def wh_config(config, tmp_path_factory) -> dict:
     instance = tmp_path_factory.mktemp("webhook-instance")
-    broker = os.environ.get("TEST_WEBHOOK_BROKER_URL") or "filesystem://"
+    broker = os.environ.get("TEST_WEBHOOK_BROKER_URL") or "filesystem://localhost/"
     if broker.startswith("redis"):
         import redis
 

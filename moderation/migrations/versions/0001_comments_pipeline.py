@@ -1,7 +1,7 @@
 """comments pipeline
 
 Revision ID: 0001_comments
-Revises: 
+Revises:
 
 
 """

@@ -1,0 +1,268 @@
+"""Benchmark of the comment pipeline on gunicorn + PostgreSQL + Redis + a Celery worker.
+
+    python -m benchmarks.pipeline [--database URL] [--redis URL] [--seconds 10]
+
+Needs ``wrk`` and ``hey`` (Debian: ``apt-get install wrk hey``) and the two services. In one
+run it measures, on the same gunicorn processes:
+
+1. the ceiling: requests/s of a no-op JSON endpoint (``GET /healthz``) under wrk;
+2. accepted comments/s of ``POST /api/v1/sites/{site}/comments`` under wrk (every body
+   different), and the ratio to (1) — target >= 0.40;
+3. POST latency p50/p99 at half the rate of (2), open-loop with hey — target p99 <= 20 ms;
+4. time from POST to final status p50/p99 at 200 comments/s with a Celery worker running
+   (from the database's own timestamps) — target p99 <= 500 ms.
+
+The database named by ``--database`` is emptied first. Figures vary with the machine's
+other load: compare the ratio, which is measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WRK_SCRIPT = r"""
+local counter = 0
+local key = os.getenv("BENCH_KEY")
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. key
+request = function()
+  counter = counter + 1
+  local id = tostring(counter) .. "-" .. tostring(math.random(1, 1000000000))
+  local body = '{"thread":{"id":"bench-' .. (counter % 50) .. '","url":"https://news.example/a"},'
+    .. '"author":{"name":"قارئ ' .. id .. '","email":"reader' .. id .. '@example.com"},'
+    .. '"body":"تعليق رقم ' .. id .. ' على المقال، شكرا على التغطية الممتازة. Comment ' .. id .. '",'
+    .. '"client":{"ip":"203.0.113.10"}}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run(cmd: list[str], env: dict | None = None, **kwargs) -> str:
+    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True,
+                          **kwargs).stdout
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None, env: dict) -> dict:
+    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", script]
+    out = run(cmd + [url], env=env)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    return {"rps": rps, "requests": total, "non_2xx": errors,
+            "ok_rps": rps * (total - errors) / total if total else 0.0}
+
+
+def hey_latency(url: str, rate: float, seconds: int, key: str, body_path: str) -> dict:
+    workers = max(1, min(20, int(rate // 20)))
+    out = run(["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", f"{rate / workers:.2f}",
+               "-m", "POST", "-T", "application/json", "-H", f"Authorization: Bearer {key}",
+               "-D", body_path, "-o", "csv", url])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    latencies = [float(row["response-time"]) * 1000 for row in rows]
+    ok = sum(1 for row in rows if row["status-code"] == "202")
+    return {"requests": len(rows), "accepted": ok, "rate": len(rows) / seconds,
+            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
+
+
+def paced_posts(host: str, port: int, path: str, key: str, rate: float, seconds: float,
+                tag: str) -> int:
+    """Open-loop load at a fixed rate with distinct bodies; returns how many were accepted."""
+    total = int(rate * seconds)
+    start = time.monotonic() + 0.2
+    lock = threading.Lock()
+    state = {"next": 0, "accepted": 0}
+
+    def sender():
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        while True:
+            with lock:
+                index = state["next"]
+                state["next"] += 1
+            if index >= total:
+                break
+            delay = start + index / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            body = json.dumps({
+                "thread": {"id": f"decide-{index % 20}"},
+                "author": {"name": f"Reader {index}", "email": f"{tag}{index}@example.com"},
+                "body": f"تعليق {tag} رقم {index}: تغطية جيدة للخبر، شكرا. Comment {index}.",
+            })
+            conn.request("POST", path, body=body, headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+            response = conn.getresponse()
+            response.read()
+            if response.status == 202:
+                with lock:
+                    state["accepted"] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return state["accepted"]
+
+
+def decision_latencies(database: str, tag: str) -> list[float]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT EXTRACT(EPOCH FROM (checked_at - created_at)) * 1000 FROM comments "
+            "WHERE author_email LIKE :tag AND checked_at IS NOT NULL"), {"tag": f"{tag}%"}).all()
+    engine.dispose()
+    return [float(row[0]) for row in rows]
+
+
+def wait_decided(database: str, tag: str, expected: int, timeout: float) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    deadline = time.monotonic() + timeout
+    count = 0
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            count = conn.scalar(text("SELECT count(*) FROM comments WHERE author_email LIKE :t "
+                                     "AND status <> 'pending'"), {"t": f"{tag}%"})
+        if count >= expected:
+            break
+        time.sleep(0.5)
+    engine.dispose()
+    return count
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1/moderation_bench")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--decide-rate", type=float, default=200.0)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    args = parser.parse_args()
+    for tool in ("wrk", "hey"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found: apt-get install wrk hey")
+
+    from sqlalchemy.engine import make_url
+
+    from tests.services import purge_redis, reset_postgres
+
+    reset_postgres(args.database)
+    purge_redis(args.redis)
+    instance = tempfile.mkdtemp(prefix="bench-")
+    env = {**os.environ, "DATABASE_URL": make_url(args.database).render_as_string(False),
+           "CELERY_BROKER_URL": args.redis, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
+           "PYTHONPATH": str(ROOT)}
+    moderation = [sys.executable, "-m", "moderation.cli"]
+    run(moderation + ["db", "upgrade"], env=env, cwd=ROOT)
+    site = json.loads(run(moderation + ["sites", "create", "bench", "--name", "Bench", "--json"],
+                          env=env, cwd=ROOT))
+    key = site["key"]
+    base = f"http://127.0.0.1:{args.port}"
+    post_path = "/api/v1/sites/bench/comments"
+
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{args.port}", "-w",
+         str(args.web_workers), "-k", "gthread", "--threads", str(args.threads),
+         "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
+    worker = None
+    try:
+        wait_http(base + "/healthz")
+        script = Path(instance) / "post.lua"
+        script.write_text(WRK_SCRIPT)
+        body = Path(instance) / "body.json"
+        body.write_text(json.dumps({"thread": {"id": "latency"}, "author": {
+            "name": "Reader", "email": "latency@example.com"}, "body": "تعليق لقياس زمن الاستجابة"}))
+        wrk_env = {**os.environ, "BENCH_KEY": key}
+
+        wrk(base + "/healthz", 2, args.connections, None, wrk_env)  # warm-up
+        noop = wrk(base + "/healthz", args.seconds, args.connections, None, wrk_env)
+        accept = wrk(base + post_path, args.seconds, args.connections, str(script), wrk_env)
+        ratio = accept["ok_rps"] / noop["rps"]
+        half = hey_latency(base + post_path, accept["ok_rps"] / 2, args.seconds, key, str(body))
+
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "checks",
+             "-c", str(args.worker_concurrency), "--loglevel", "WARNING", "--without-gossip",
+             "--without-mingle"], env=env, cwd=ROOT)
+        purge_redis(args.redis)  # the backlog of phase 2 is not part of phase 4
+        time.sleep(4)
+        tag = f"decide{int(time.time())}-"
+        accepted = paced_posts("127.0.0.1", args.port, post_path, key, args.decide_rate,
+                               args.seconds, tag)
+        done = wait_decided(args.database, tag, accepted, timeout=60)
+        latencies = decision_latencies(args.database, tag)
+    finally:
+        for process in (web, worker):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(30)
+        shutil.rmtree(instance, ignore_errors=True)
+
+    print(f"machine: {os.cpu_count()} cores; gunicorn {args.web_workers} workers x "
+          f"{args.threads} threads; wrk 1 thread, {args.connections} connections, "
+          f"{args.seconds}s per phase")
+    print(f"1. no-op JSON endpoint (GET /healthz):    {noop['rps']:8.0f} req/s")
+    print(f"2. POST comments, accepted (202):         {accept['ok_rps']:8.0f} comments/s "
+          f"({accept['non_2xx']} non-2xx of {accept['requests']})")
+    print(f"   ratio accepted / no-op:                {ratio:8.2f}   (target >= 0.40)")
+    print(f"3. POST latency at {half['rate']:.0f} req/s (half of 2): p50 {half['p50_ms']:.1f} ms, "
+          f"p99 {half['p99_ms']:.1f} ms   (target p99 <= 20 ms; {half['accepted']}/"
+          f"{half['requests']} accepted)")
+    print(f"4. POST -> final status at {args.decide_rate:.0f} comments/s: p50 "
+          f"{percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
+          f"max {max(latencies, default=float('nan')):.0f} ms   (target p99 <= 500 ms; "
+          f"{done}/{accepted} decided; mean {statistics.fmean(latencies or [0]):.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
