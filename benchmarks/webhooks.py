@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.send_response(204)
         self.send_header("Content-Length", "0")
@@ -57,14 +57,12 @@ def main(argv=None) -> None:
     os.environ.update(settings)
 
     from flask_migrate import upgrade
-    from sqlalchemy import func, select
 
     from moderation import create_app
     from moderation.extensions import db
     from moderation.sites.models import Site
     from moderation.sites.services import create_site
     from moderation.webhooks import services
-    from moderation.webhooks.models import WebhookMessage
 
     app = create_app()
     with app.app_context():
@@ -86,31 +84,20 @@ def main(argv=None) -> None:
         endpoint_id, site_id = endpoint.id, site.id
         db.engine.dispose()
 
-    log = open(Path(instance) / "worker.log", "w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers", "worker", "--queues", "webhooks",
-         "--concurrency", str(args.concurrency), "--loglevel", "WARNING", "--without-gossip",
-         "--without-mingle"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        with app.app_context():
-            deadline = time.monotonic() + 600
-            while time.monotonic() < deadline:
-                delivered = db.session.scalar(select(func.count()).where(
-                    WebhookMessage.endpoint_id == endpoint_id,
-                    WebhookMessage.status == "delivered"))
-                db.session.rollback()
-                if delivered >= args.messages:
-                    break
-                time.sleep(0.2)
-            first, last = db.session.execute(
-                select(func.min(WebhookMessage.delivered_at), func.max(WebhookMessage.delivered_at))
-                .where(WebhookMessage.endpoint_id == endpoint_id)).one()
-            db.session.delete(db.session.get(Site, site_id))  # cascades to its webhooks
-            db.session.commit()
-    finally:
-        worker.terminate()
-        worker.wait(30)
-        log.close()
+    with open(Path(instance) / "worker.log", "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers", "worker", "--queues", "webhooks",
+             "--concurrency", str(args.concurrency), "--loglevel", "WARNING",
+             "--without-gossip", "--without-mingle"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            delivered, first, last = _wait_for_deliveries(app, endpoint_id, args.messages)
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    with app.app_context():
+        db.session.delete(db.session.get(Site, site_id))  # cascades to its webhooks
+        db.session.commit()
     seconds = (last - first).total_seconds()
     rate = (delivered - 1) / seconds if seconds > 0 else float("nan")
     print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}  "
@@ -118,6 +105,29 @@ def main(argv=None) -> None:
     print(f"{delivered} of {args.messages} delivered in {seconds:.2f} s by {args.concurrency} "
           f"worker process(es): {rate:.0f} deliveries/s, {rate / args.concurrency:.0f} "
           f"deliveries/s per worker")
+
+
+def _wait_for_deliveries(app, endpoint_id: str, expected: int):
+    """(delivered count, first and last delivery time) once all are delivered (or 10 min)."""
+    from sqlalchemy import func, select
+
+    from moderation.extensions import db
+    from moderation.webhooks.models import WebhookMessage
+
+    mine = WebhookMessage.endpoint_id == endpoint_id
+    with app.app_context():
+        deadline = time.monotonic() + 600
+        while True:
+            delivered = db.session.scalar(select(func.count()).where(
+                mine, WebhookMessage.status == "delivered"))
+            db.session.rollback()
+            if delivered >= expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        first, last = db.session.execute(
+            select(func.min(WebhookMessage.delivered_at), func.max(WebhookMessage.delivered_at))
+            .where(mine)).one()
+    return delivered, first, last
 
 
 if __name__ == "__main__":

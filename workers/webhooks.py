@@ -8,7 +8,8 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from moderation.webhooks.delivery import deliver as deliver_message, due_messages
+from moderation.webhooks.delivery import deliver as deliver_message
+from moderation.webhooks.delivery import due_messages
 
 log = logging.getLogger(__name__)
 

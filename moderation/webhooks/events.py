@@ -7,8 +7,9 @@ author's email, IP address, user agent or email hash cannot leak into a webhook.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 COMMENT_EVENTS = (
     "comment.created",    # accepted, status pending

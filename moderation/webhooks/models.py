@@ -6,8 +6,17 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
@@ -48,7 +57,7 @@ class WebhookEndpoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    secrets: Mapped[list["WebhookSecret"]] = relationship(
+    secrets: Mapped[list[WebhookSecret]] = relationship(
         back_populates="endpoint", cascade="all, delete-orphan", passive_deletes=True,
         order_by="WebhookSecret.id.desc()")
 
@@ -108,7 +117,7 @@ class WebhookMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
-    attempt_log: Mapped[list["WebhookAttempt"]] = relationship(
+    attempt_log: Mapped[list[WebhookAttempt]] = relationship(
         back_populates="message", cascade="all, delete-orphan", passive_deletes=True,
         order_by="WebhookAttempt.id")
 

@@ -8,9 +8,10 @@ tested as a table, and the worker only stores the answer.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .schedule import DEFAULT_SCHEDULE, next_delay, parse_retry_after, parse_schedule
 
@@ -23,7 +24,7 @@ class RetryPolicy:
     disable_after: float = 5 * 86400.0
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "RetryPolicy":
+    def from_config(cls, config: Mapping[str, Any]) -> RetryPolicy:
         schedule = config["WEBHOOK_RETRY_SCHEDULE"]
         if isinstance(schedule, str):
             schedule = parse_schedule(schedule)

@@ -14,9 +14,22 @@ from ..openapi import operation
 from ..sites.services import SiteInfo, get_site, require_site_key
 from . import services
 from .models import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
-from .schemas import (AttemptList, EndpointCreated, EndpointIn, EndpointList, EndpointOut,
-                      EndpointPatch, MessageDetail, MessageList, MessageOut, Queued, RedeliverIn,
-                      RotateIn, SecretRotated, parse)
+from .schemas import (
+    AttemptList,
+    EndpointCreated,
+    EndpointIn,
+    EndpointList,
+    EndpointOut,
+    EndpointPatch,
+    MessageDetail,
+    MessageList,
+    MessageOut,
+    Queued,
+    RedeliverIn,
+    RotateIn,
+    SecretRotated,
+    parse,
+)
 from .targets import TargetRefused
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/sites/<site>/webhooks")

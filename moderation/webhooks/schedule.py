@@ -7,9 +7,9 @@ tested with tables and the worker only asks ``next_delay`` and stores the answer
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Sequence
 
 # Seconds to wait after the 1st, 2nd, ... failed attempt; the last delay repeats.
 DEFAULT_SCHEDULE: tuple[float, ...] = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
@@ -40,7 +40,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when is None:
         return None
     if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 

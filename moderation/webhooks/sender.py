@@ -82,7 +82,7 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
             try:
                 connection.connect()
             except (OSError, ssl.SSLError) as exc:
-                if isinstance(exc, ssl.SSLError) or isinstance(exc, socket.timeout):
+                if isinstance(exc, (ssl.SSLError, TimeoutError)):
                     return _failure(started, exc)
                 last_error = _describe(exc)
                 continue
@@ -106,7 +106,7 @@ def _read_capped(connection, response, deadline: float, limit: int) -> bytes:
     while size < limit:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise socket.timeout("response body not finished before the timeout")
+            raise TimeoutError("response body not finished before the timeout")
         if connection.sock is not None:
             connection.sock.settimeout(remaining)
         chunk = response.read1(min(65536, limit - size)) if hasattr(response, "read1") \
@@ -119,7 +119,7 @@ def _read_capped(connection, response, deadline: float, limit: int) -> bytes:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout):
+    if isinstance(exc, TimeoutError):
         return "timeout"
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:500]

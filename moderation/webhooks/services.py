@@ -7,8 +7,9 @@ their tasks are sent only if that transaction commits (``send_after_commit``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select

@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from typing import Iterable
+from collections.abc import Iterable
 
 PREFIX = "whsec_"
 MIN_SECRET_BYTES = 24

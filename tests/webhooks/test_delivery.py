@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from moderation.extensions import utcnow
 from moderation.webhooks import services
@@ -42,7 +43,7 @@ def _run(message_id):
 
 
 def test_delivered_and_verified_by_the_reference_library(wh_db, endpoint, receiver):
-    created, secret = endpoint
+    _, secret = endpoint
     message_id = _message(wh_db, endpoint)
     assert _run(message_id) == "delivered"
     [request] = receiver.requests
@@ -209,3 +210,5 @@ def test_expired_secret_no_longer_signs(wh_db, endpoint, receiver):
     [request] = receiver.requests
     assert len(request.headers["webhook-signature"].split(" ")) == 1
     Webhook(new_secret).verify(request.body, request.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old_secret).verify(request.body, request.headers)

@@ -1,11 +1,16 @@
 """Which status change announces which event, and what a payload may carry."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from moderation.webhooks.events import comment_data, envelope, event_for_transition, serialize
+from moderation.webhooks.events import (
+    comment_data,
+    envelope,
+    event_for_transition,
+    serialize,
+)
 
 
 @pytest.mark.parametrize("before, after, event", [
@@ -28,7 +33,7 @@ def test_event_for_transition(before, after, event):
     assert event_for_transition(before, after) == event
 
 
-WHEN = datetime(2026, 11, 24, 21, 30, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
 PRIVATE = {"author_email": "reader@example.com", "client_ip": "203.0.113.7",
            "author_email_hash": "ab" * 32, "user_agent": "Mozilla/5.0", "referrer": "https://x"}
 

@@ -1,12 +1,12 @@
 """The verdict on one attempt, as a table."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from moderation.webhooks.policy import RetryPolicy, judge
 
-NOW = datetime(2026, 11, 24, 21, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
 POLICY = RetryPolicy(jitter=0, max_attempts=12, disable_after=5 * 86400)
 DAY = timedelta(days=1)
 

@@ -1,14 +1,19 @@
 """The retry policy, as tables of plain numbers."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from moderation.webhooks.schedule import (DEFAULT_SCHEDULE, MAX_RETRY_AFTER, next_delay,
-                                          parse_retry_after, parse_schedule)
+from moderation.webhooks.schedule import (
+    DEFAULT_SCHEDULE,
+    MAX_RETRY_AFTER,
+    next_delay,
+    parse_retry_after,
+    parse_schedule,
+)
 
-NOW = datetime(2026, 11, 24, 21, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 21, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("failures, expected", [

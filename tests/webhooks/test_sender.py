@@ -88,7 +88,7 @@ def tls_server(tmp_path):
     seen = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
             seen["host"] = self.headers["Host"]
             self.send_response(204)

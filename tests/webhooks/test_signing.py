@@ -2,6 +2,7 @@
 
 import base64
 import time
+from datetime import UTC
 
 import pytest
 from standardwebhooks import Webhook
@@ -62,10 +63,10 @@ def test_known_vector():
     # A fixed secret/id/timestamp/body so a change of format is caught, checked by the library.
     secret = "whsec_" + base64.b64encode(bytes(range(32))).decode()
     signature = signing.sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     expected = Webhook(secret).sign("msg_p5jXN8AQM9LWM0D4loKWxJek",
-                                    datetime.fromtimestamp(1614265330, timezone.utc),
+                                    datetime.fromtimestamp(1614265330, UTC),
                                     '{"test": 2432232314}')
     assert signature == expected
 

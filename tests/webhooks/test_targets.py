@@ -4,8 +4,13 @@ import ipaddress
 
 import pytest
 
-from moderation.webhooks.targets import (TargetRefused, check_url, parse_networks, refusal,
-                                         resolve_target)
+from moderation.webhooks.targets import (
+    TargetRefused,
+    check_url,
+    parse_networks,
+    refusal,
+    resolve_target,
+)
 
 
 def ip(text):
