@@ -80,8 +80,10 @@ def rotate_secret(endpoint: WebhookEndpoint, *, overlap: float | None = None,
     if overlap is None:
         overlap = current_app.config["WEBHOOK_SECRET_OVERLAP"]
     expires = now + timedelta(seconds=overlap)
-    for old in endpoint.secrets:
-        if old.expires_at is None or old.expires_at > expires:
+    for old in list(endpoint.secrets):
+        if old.expires_at is not None and old.expires_at <= now:
+            endpoint.secrets.remove(old)  # expired: it signs nothing any more
+        elif old.expires_at is None or old.expires_at > expires:
             old.expires_at = expires
     secret = signing.generate_secret()
     endpoint.secrets.insert(0, WebhookSecret(secret=secret, created_at=now))

@@ -212,3 +212,8 @@ def test_expired_secret_no_longer_signs(wh_db, endpoint, receiver):
     Webhook(new_secret).verify(request.body, request.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(old_secret).verify(request.body, request.headers)
+    # The next rotation forgets the expired secret.
+    endpoint_row = wh_db.session.get(WebhookEndpoint, created.id)
+    newest, _ = services.rotate_secret(endpoint_row, overlap=60)
+    wh_db.session.commit()
+    assert [s.secret for s in endpoint_row.secrets] == [newest, new_secret]
