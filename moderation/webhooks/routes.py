@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy import select
 
 from ..errors import ApiError, FieldErrors
@@ -128,7 +128,8 @@ def create_endpoint(site: str):
     db.session.commit()
     response = jsonify(endpoint_json(endpoint) | {"secret": secret})
     response.status_code = 201
-    response.headers["Location"] = f"/api/v1/sites/{site}/webhooks/{endpoint.id}"
+    response.headers["Location"] = url_for("webhooks.get_endpoint", site=site,
+                                           endpoint_id=endpoint.id)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -15,6 +15,7 @@ def test_create_answers_201_with_id_and_secret_shown_once(wh_client, site, recei
                               description="CMS cache purge")
     assert created["id"].startswith("ep_") and created["secret"].startswith("whsec_")
     assert created["events"] == ["comment.published"] and created["enabled"] is True
+    assert created["secret"] not in str(wh_client.get(BASE, headers=auth(site[1])).data)
     _, key = site
     read = wh_client.get(f"{BASE}/{created['id']}", headers=auth(key)).get_json()
     assert "secret" not in read and read["description"] == "CMS cache purge"
