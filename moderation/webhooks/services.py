@@ -18,7 +18,7 @@ from ..extensions import db, utcnow
 from ..queue import send_after_commit
 from . import events, signing
 from .models import MessageStatus, WebhookEndpoint, WebhookMessage, WebhookSecret
-from .targets import parse_networks, resolve_target
+from .targets import parse_networks, resolve_target, timed_resolver
 
 DELIVER = "workers.webhooks.deliver"
 
@@ -27,7 +27,8 @@ def check_target(url: str):
     """Resolve and check ``url`` with the app's safety settings; raises TargetRefused."""
     config = current_app.config
     return resolve_target(url, allowed=parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"]),
-                          allow_http=config["WEBHOOK_ALLOW_HTTP"])
+                          allow_http=config["WEBHOOK_ALLOW_HTTP"],
+                          resolver=timed_resolver(config["WEBHOOK_TIMEOUT"]))
 
 
 def create_endpoint(site_id: int, *, url: str, description: str = "",

@@ -15,8 +15,11 @@ not open the instance's credentials endpoint.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -123,6 +126,27 @@ def check_url(url: str, *, allow_http: bool = False) -> tuple[str, str, int, str
 def system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+_lookups: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _lookup_pool() -> ThreadPoolExecutor:
+    # One per process, made on first use: a pool inherited through fork has no threads.
+    global _lookups
+    if _lookups is None or _lookups[0] != os.getpid():
+        _lookups = (os.getpid(), ThreadPoolExecutor(4, thread_name_prefix="webhook-dns"))
+    return _lookups[1]
+
+
+def timed_resolver(timeout: float, resolver: Resolver = system_resolver) -> Resolver:
+    """``resolver`` bounded by ``timeout`` seconds (getaddrinfo itself has no timeout)."""
+    def resolve(host: str, port: int) -> Sequence[str]:
+        try:
+            return _lookup_pool().submit(resolver, host, port).result(timeout)
+        except FutureTimeout:
+            raise OSError(f"no DNS answer within {timeout:g} s") from None
+    return resolve
 
 
 def resolve_target(url: str, *, allowed: Sequence[IPNetwork] = (), allow_http: bool = False,

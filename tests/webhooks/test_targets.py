@@ -132,3 +132,19 @@ def test_allowlisted_loopback_target():
     target = resolve_target("http://localhost:8000/h", allow_http=True,
                             allowed=parse_networks("127.0.0.0/8,::1/128"))
     assert set(target.addresses) <= {"127.0.0.1", "::1"}
+
+
+def test_a_slow_dns_answer_is_an_unresolvable_host():
+    import time
+
+    from moderation.webhooks.targets import timed_resolver
+
+    def slow(host, port):
+        time.sleep(1)
+        return ["93.184.215.14"]
+
+    started = time.monotonic()
+    with pytest.raises(TargetRefused) as caught:
+        resolve_target("https://slow.example/h", resolver=timed_resolver(0.2, slow))
+    assert caught.value.code == "unresolvable_host" and time.monotonic() - started < 0.9
+    assert resolve_target("https://slow.example/h", resolver=timed_resolver(5, slow)).addresses
