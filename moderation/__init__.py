@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .review import admin_routes as review_admin_routes
     from .review import ratelimit
     from .review import routes as review_routes
+    from .webhooks import routes as webhook_routes
 
     ratelimit.init_app(app)
     app.register_blueprint(health.bp)
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_routes.reports_bp)
     app.register_blueprint(review_routes.bp)
     app.register_blueprint(review_admin_routes.bp)
+    app.register_blueprint(webhook_routes.bp)
     app.register_blueprint(openapi_bp)
     return app
 

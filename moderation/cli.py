@@ -18,6 +18,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .config import SETTINGS, settings_markdown
+from .detection.cli import COMMANDS as DETECTION_COMMANDS
 from .extensions import db
 
 
@@ -26,6 +27,8 @@ def _create_app(*_args, **_kwargs):
 
 
 cli = FlaskGroup(create_app=_create_app, help=__doc__)
+for _command in DETECTION_COMMANDS:  # score, eval, train: no database needed
+    cli.add_command(_command)
 
 
 @cli.command("config")

@@ -87,3 +87,15 @@ def test_config_command_hides_secrets(config):
     assert result.returncode == 0, result.stderr
     assert "hunter2" not in result.stdout and "SECRET_KEY=(set)" in result.stdout
     assert "user:***@db/x" in result.stdout
+
+
+def test_score_command_is_part_of_the_moderation_cli(tmp_path):
+    lines = '{"id": 1, "text": "مقال ممتاز، شكرا"}\n{"id": 2, "text": "يا حمار يا ابن الكلب"}\n'
+    result = subprocess.run([sys.executable, "-m", "moderation.cli", "score"], input=lines,
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "INSTANCE_PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["id"], first["decision"]) == (1, "publish")
+    assert second["id"] == 2 and second["decision"] in ("hold", "reject")
+    assert second["reasons"] and second["language"] == "ar"

@@ -14,6 +14,7 @@ from ..comments.services import record_transition
 from ..errors import ApiError
 from ..extensions import db, utcnow
 from ..sites.services import SiteInfo
+from ..webhooks import services as webhooks
 from .models import Report
 from .policy import report_crosses_threshold
 
@@ -53,5 +54,9 @@ def add_report(site: SiteInfo, comment_id: int, reason: str, text: str | None,
         record_transition(comment, previous, "reported",
                           reasons=[{"code": "reports.threshold"}], actor="readers",
                           note=f"{comment.report_count} reader reports")
+        # Entering the reported queue is the webhooks' ``comment.reported`` (a status change
+        # the transition table does not map to an event by itself).
+        webhooks.comment_changed(comment, previous, "reported", ["reports.threshold"],
+                                 event_type="comment.reported")
     db.session.commit()
     return comment, True
