@@ -37,7 +37,7 @@ def attempts(client, key, endpoint_id, count=1):
 def test_comment_events_arrive_signed_in_order_without_private_data(wh_client, site, key,
                                                                     receiver):
     created = create_endpoint(wh_client, site, receiver.url())
-    published = post_comment(wh_client, key, "A thoughtful and clean comment.")
+    published = post_comment(wh_client, key, "A thoughtful and clean comment about the budget debate.")
     held = post_comment(wh_client, key, "You are a fucking liar", thread="t2")
     requests = receiver.wait_for(4)
     seen = {}
