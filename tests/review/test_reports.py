@@ -87,3 +87,25 @@ def test_reports_on_what_readers_cannot_see_or_with_bad_input(client, sites, hel
     assert _report(client, comment_id, "198.51.100.4", site="sport").status_code == 404
     bad = _report(client, comment_id, "198.51.100.4", reason="boring")
     assert bad.status_code == 422 and "reason" in bad.get_json()["error"]["fields"]
+
+
+def test_crossing_the_threshold_announces_comment_reported_to_webhooks(client, db, sites,
+                                                                       make_moderator,
+                                                                       monkeypatch):
+    from sqlalchemy import select
+
+    from moderation.webhooks.models import WebhookEndpoint, WebhookMessage
+
+    monkeypatch.setattr("moderation.webhooks.services.send_after_commit", lambda *args: None,
+                        raising=False)
+    db.session.add(WebhookEndpoint(site_id=sites["news"][0].id, url="https://hooks.example/x",
+                                   event_types=["comment.reported"]))
+    db.session.commit()
+    admin = make_moderator("admin@example.com", role="admin")
+    client.patch("/api/v1/moderation/sites/news/settings", headers=admin.headers,
+                 json={"reports": {"threshold": 1}})
+    comment_id = _published(client, sites)
+    assert _report(client, comment_id, "198.51.100.5").status_code == 202
+    [message] = db.session.scalars(select(WebhookMessage)).all()
+    assert message.event_type == "comment.reported"
+    assert f'"comment_id":{comment_id}' in message.payload and "reports.threshold" in message.payload
