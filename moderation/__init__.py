@@ -40,9 +40,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import health
     from .comments import routes as comment_routes
     from .openapi import bp as openapi_bp
+    from .webhooks import routes as webhook_routes
 
     app.register_blueprint(health.bp)
     app.register_blueprint(comment_routes.bp)
+    app.register_blueprint(webhook_routes.bp)
     app.register_blueprint(openapi_bp)
     return app
 

@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from .webhooks.schedule import DEFAULT_SCHEDULE, parse_schedule
+
+
+def _schedule(value: str) -> str:
+    parse_schedule(value)  # refuse a bad value at start-up, keep the text (env-friendly)
+    return value
+
 
 def _bool(value: str) -> bool:
     if value.strip().lower() in {"1", "true", "yes", "on"}:
@@ -78,6 +85,34 @@ SETTINGS: tuple[Setting, ...] = (
             "after the built-in ones."),
     Setting("BROKER_POLLING_INTERVAL", float, 0.2,
             "Seconds between polls of the embedded filesystem broker."),
+    Setting("WEBHOOK_ALLOWED_NETWORKS", _list, [],
+            "Comma-separated CIDR networks webhooks may be sent to even though they are "
+            "private, loopback, link-local or reserved (e.g. `127.0.0.0/8,::1/128` for tests). "
+            "Cloud metadata addresses stay refused."),
+    Setting("WEBHOOK_ALLOW_HTTP", _bool, False,
+            "Accept `http://` webhook URLs (default: `https://` only)."),
+    Setting("WEBHOOK_TIMEOUT", float, 15.0,
+            "Seconds one webhook attempt may take, connection to last byte read."),
+    Setting("WEBHOOK_MAX_RESPONSE_BYTES", int, 4096,
+            "Bytes of a receiver's response read (its start is kept in the delivery log); the "
+            "rest is not read."),
+    Setting("WEBHOOK_RETRY_SCHEDULE", _schedule, ",".join(f"{d:g}" for d in DEFAULT_SCHEDULE),
+            "Comma-separated seconds to wait after the 1st, 2nd, ... failed attempt; the last "
+            "repeats. Default: the Standard Webhooks schedule `5,300,1800,7200,18000,36000`."),
+    Setting("WEBHOOK_RETRY_JITTER", float, 0.1,
+            "Relative random spread of each retry delay (0.1 = +/-10%)."),
+    Setting("WEBHOOK_MAX_ATTEMPTS", int, 12,
+            "Attempts per message before it is marked failed (12 = about 3 days on the "
+            "default schedule). Failed messages can be redelivered through the API."),
+    Setting("WEBHOOK_DISABLE_AFTER", float, 5 * 86400.0,
+            "Seconds an endpoint may fail without a single success before it is disabled "
+            "(its state shows `disabled_reason: failing`, and an `endpoint.disabled` event goes "
+            "to the site's other endpoints)."),
+    Setting("WEBHOOK_SECRET_OVERLAP", float, 86400.0,
+            "Seconds the previous secret keeps signing (next to the new one) after a rotation."),
+    Setting("WEBHOOK_SWEEP_INTERVAL", float, 60.0,
+            "Seconds between two runs of the sweeper that re-sends due webhook messages whose "
+            "task was lost."),
 )
 
 SETTING_NAMES = frozenset(setting.name for setting in SETTINGS)

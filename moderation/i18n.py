@@ -90,6 +90,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side. Please try again.",
         "ar": "حدث خطأ من جهتنا. حاول مرة أخرى من فضلك.",
     },
+    "https_required": {
+        "en": "Webhook addresses must start with https://.",
+        "ar": "يجب أن يبدأ عنوان الـ webhook بـ https://.",
+    },
+    "forbidden_address": {
+        "en": "Webhooks cannot be sent to this address: it points to a private or reserved "
+              "network ({detail}).",
+        "ar": "لا يمكن إرسال الـ webhooks إلى هذا العنوان لأنه يشير إلى شبكة خاصة أو محجوزة "
+              "({detail}).",
+    },
+    "unresolvable_host": {
+        "en": "The host name of this address could not be found ({detail}).",
+        "ar": "تعذّر العثور على اسم الخادم في هذا العنوان ({detail}).",
+    },
+    "webhook_not_found": {
+        "en": "There is no such webhook endpoint for this site.",
+        "ar": "لا توجد نقطة webhook بهذا المعرّف لهذا الموقع.",
+    },
+    "webhook_message_not_found": {
+        "en": "There is no such webhook message for this endpoint.",
+        "ar": "لا توجد رسالة webhook بهذا المعرّف لهذه النقطة.",
+    },
+    "webhook_disabled": {
+        "en": "This webhook endpoint is disabled; enable it first (PATCH with \"enabled\": true).",
+        "ar": "نقطة الـ webhook هذه معطّلة؛ فعّلها أولًا (PATCH مع \"enabled\": true).",
+    },
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from celery import Celery
 
-TASK_MODULES = ["workers.checks"]
+TASK_MODULES = ["workers.checks", "workers.webhooks"]
 
 
 def create_worker_app(config: Mapping[str, Any] | None = None) -> Celery:
@@ -23,6 +23,10 @@ def create_worker_app(config: Mapping[str, Any] | None = None) -> Celery:
         "sweep-pending-comments": {
             "task": "workers.checks.sweep",
             "schedule": flask_app.config["SWEEP_INTERVAL"],
+        },
+        "sweep-due-webhooks": {
+            "task": "workers.webhooks.sweep",
+            "schedule": flask_app.config["WEBHOOK_SWEEP_INTERVAL"],
         },
     }
     celery.flask_app = flask_app

@@ -24,6 +24,7 @@ from ..extensions import db, utcnow
 from ..queue import send_after_commit
 from ..sites.models import Site
 from ..sites.services import SiteInfo
+from ..webhooks import services as webhooks
 from .models import Comment, Status, Thread, Transition
 from . import signals
 from .rendering import render_comment
@@ -97,6 +98,8 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
     # No transition row for the creation itself: the comment row records it. Every later
     # change goes through record_transition.
     send_after_commit(CHECK_TASK, comment_id)
+    # comment.created webhooks, in this transaction (one indexed query if the site has none).
+    webhooks.comment_created(site.id, site.slug, comment_id, new.thread_id, new.parent_id, now)
     db.session.commit()
     return Accepted(comment_id, Status.PENDING.value, now)
 
@@ -162,6 +165,8 @@ def record_transition(comment: Comment, from_status: str | None, to_status: str,
                             actor=actor, reason_codes=[r["code"] for r in reasons], note=note,
                             created_at=utcnow())
     db.session.add(transition)
+    # Webhook messages are rows of this same transaction: committed with the change or not at all.
+    webhooks.comment_changed(comment, from_status, to_status, transition.reason_codes)
     return transition
 
 
