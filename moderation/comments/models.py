@@ -6,7 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
@@ -47,6 +48,8 @@ class Comment(db.Model):
         # Author history (duplicates, reputation) by email hash within a site.
         Index("ix_comments_site_author_created", "site_id", "author_email_hash", "created_at"),
         Index("ix_comments_root", "root_id"),
+        # Flood check: comments from one IP on a site in a window.
+        Index("ix_comments_site_ip_created", "site_id", "client_ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -69,6 +72,9 @@ class Comment(db.Model):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     referrer: Mapped[str | None] = mapped_column(String(2048))
+    # Bot signals measured when the comment arrived (see moderation.detection.formtoken).
+    form_age_seconds: Mapped[float | None] = mapped_column(Float)
+    honeypot_filled: Mapped[bool] = mapped_column(Boolean, default=False)
 
     status: Mapped[str] = mapped_column(String(16), default=Status.PENDING.value)
     language: Mapped[str | None] = mapped_column(String(8))
