@@ -74,6 +74,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SITE_CACHE_SECONDS", float, 5.0,
             "How long a web process caches a site and its key hashes (a revoked key stops "
             "working within this time). 0 disables the cache."),
+    Setting("FLOOD_WINDOW_SECONDS", float, 600.0,
+            "Window in which comments from one IP address or one email are counted for the "
+            "flood checks (the limits are per-site policy settings)."),
+    Setting("DUPLICATE_WINDOW_SECONDS", float, 86_400.0,
+            "Window in which the same or nearly the same text on other threads or sites counts "
+            "as a duplicate."),
     Setting("EXTRA_CHECKS", _list, [],
             "Comma-separated `module:function` paths of additional check functions to run "
             "after the built-in ones."),

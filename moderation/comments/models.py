@@ -6,8 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
@@ -57,6 +57,8 @@ class Comment(db.Model):
         Index("ix_comments_body_trgm", "body", postgresql_using="gin",
               postgresql_ops={"body": "gin_trgm_ops"},
               info={"postgresql_only": True}).ddl_if(dialect="postgresql"),
+        # Flood check: comments from one IP on a site in a window.
+        Index("ix_comments_site_ip_created", "site_id", "client_ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -79,6 +81,9 @@ class Comment(db.Model):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     referrer: Mapped[str | None] = mapped_column(String(2048))
+    # Bot signals measured when the comment arrived (see moderation.detection.formtoken).
+    form_age_seconds: Mapped[float | None] = mapped_column(Float)
+    honeypot_filled: Mapped[bool] = mapped_column(Boolean, default=False)
 
     status: Mapped[str] = mapped_column(String(16), default=Status.PENDING.value)
     language: Mapped[str | None] = mapped_column(String(8))

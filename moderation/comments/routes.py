@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 
 from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
                    url_for)
 
+from ..detection import form_age_seconds, issue_form_token
 from ..errors import ApiError, FieldErrors, envelope
 from ..http import body_kind, read_form, read_json_object, wants_html
 from ..i18n import current_language
 from ..openapi import operation
 from ..sites.services import SiteInfo, get_site, normalize_origin, require_site_key
 from . import queries
-from .schemas import (CommentAccepted, CommentDetail, Limits, Schemas, ThreadPage,
+from ..detection.formtoken import MAX_AGE_SECONDS as FORM_TOKEN_MAX_AGE
+from .schemas import (CommentAccepted, CommentDetail, FormToken, Limits, Schemas, ThreadPage,
                       build_schemas)
 from .services import Accepted, NewComment, accept_comment, visible_statuses
 
@@ -20,6 +24,8 @@ bp = Blueprint("comments", __name__, url_prefix="/api/v1/sites/<site>")
 
 SITE_PARAM = {"name": "site", "in": "path", "required": True, "schema": {"type": "string"}}
 ERROR = "error"
+# A form field that the site hides from people (CSS); WordPress forms have no field of this name.
+HONEYPOT_FIELD = "website"
 PREFLIGHT_MAX_AGE = "86400"
 
 
@@ -97,7 +103,7 @@ def preflight(site: str):
         "type": "object", "description": "WordPress comment form fields",
         "properties": {name: {"type": "string"} for name in (
             "author", "email", "url", "comment", "comment_parent", "thread_id",
-            "comment_post_ID", "thread_url", "thread_title")}}}},
+            "comment_post_ID", "thread_url", "thread_title", "form_token", HONEYPOT_FIELD)}}}},
 )
 def create_comment(site: str):
     info = get_site(site)
@@ -123,11 +129,15 @@ def _new_comment(parsed, via: str) -> NewComment:
         ip = request.remote_addr
         agent = (request.user_agent.string or None) and request.user_agent.string[:512]
         referrer = (request.referrer or None) and request.referrer[:2048]
+    token = parsed.client.form_token if parsed.client else None
+    honeypot = parsed.client.honeypot if parsed.client else None
     return NewComment(
         thread_id=parsed.thread.id, thread_url=parsed.thread.url, thread_title=parsed.thread.title,
         parent_id=parsed.parent_id, author_name=parsed.author.name,
         author_email=parsed.author.email, author_url=parsed.author.url, body=parsed.body,
-        client_ip=ip, user_agent=agent, referrer=referrer)
+        client_ip=ip, user_agent=agent, referrer=referrer,
+        form_age_seconds=form_age_seconds(token, current_app.config["SECRET_KEY"], time.time()),
+        honeypot_filled=bool(honeypot))
 
 
 def _accepted(comment: Accepted, thread_id: str) -> dict:
@@ -147,6 +157,8 @@ def _create_from_form(info: SiteInfo):
         "author": {"name": form.get("author", ""), "email": form.get("email", ""),
                    "url": form.get("url")},
         "body": form.get("comment", ""),
+        # The signed token from GET .../form-token, and the honeypot field "website".
+        "client": {"form_token": form.get("form_token"), "honeypot": form.get(HONEYPOT_FIELD)},
     }
     try:
         parsed = schemas().parse_comment(data)
@@ -162,7 +174,8 @@ def _create_from_form(info: SiteInfo):
     return redirect(f"{target}#comment-{comment.id}", code=303)
 
 
-_FORM_NAMES = {"author.name": "author", "author.email": "email", "author.url": "url",
+_FORM_NAMES = {"client.form_token": "form_token", "client.honeypot": HONEYPOT_FIELD,
+               "author.name": "author", "author.email": "email", "author.url": "url",
                "body": "comment", "parent_id": "comment_parent", "thread.id": "thread_id",
                "thread.url": "thread_url", "thread.title": "thread_title"}
 
@@ -234,3 +247,18 @@ def _limit(raw: str | None) -> int:
     if not 1 <= value <= queries.MAX_PAGE:
         raise FieldErrors({"limit": ("invalid_value", {})})
     return value
+
+
+@bp.get("/form-token")
+@operation(path="/api/v1/sites/{site}/form-token", method="GET", tags=["comments"],
+           summary="A signed token to put in a comment form when it is rendered (hidden field "
+                   "form_token, or client.form_token in JSON): a comment posted sooner than the "
+                   "policy's min_form_seconds after it is treated as a bot (public).",
+           parameters=[SITE_PARAM], responses={200: FormToken, 404: ERROR})
+def form_token(site: str):
+    get_site(site)
+    response = jsonify({"token": issue_form_token(current_app.config["SECRET_KEY"], time.time()),
+                        "max_age_seconds": int(FORM_TOKEN_MAX_AGE)})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -73,6 +73,11 @@ class ClientIn(BaseModel):
     ip: optional_text(64, AfterValidator(_ip)) = None
     user_agent: optional_text(512) = None
     referrer: optional_text(2048) = None
+    form_token: Annotated[optional_text(128), Field(
+        description="The token from GET .../form-token, put in the comment form when it was "
+                    "rendered; a form posted too soon after is a bot.")] = None
+    honeypot: Annotated[optional_text(2000), Field(
+        description="The value of a form field hidden from people; bots fill it in.")] = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,11 @@ class CommentAccepted(BaseModel):
     status: str = Field(examples=["pending"])
     thread_id: str
     created_at: datetime
+
+
+class FormToken(BaseModel):
+    token: str
+    max_age_seconds: int
 
 
 class Reason(BaseModel):

@@ -27,6 +27,7 @@ from ..sites.models import Site
 from ..sites.services import SiteInfo
 from ..webhooks import services as webhooks
 from .models import Comment, Status, Thread, Transition
+from . import signals
 from .rendering import render_comment
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class NewComment:
     client_ip: str | None = None
     user_agent: str | None = None
     referrer: str | None = None
+    form_age_seconds: float | None = None  # from a valid signed form token, else None
+    honeypot_filled: bool = False
 
 
 def visible_statuses(policy) -> tuple[str, ...]:
@@ -99,7 +102,8 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
             author_name=new.author_name, author_email=new.author_email,
             author_email_hash=author_hash, author_url=new.author_url,
             body=new.body, client_ip=new.client_ip, user_agent=new.user_agent,
-            referrer=new.referrer, status=Status.PENDING.value, scores={}, reasons=[],
+            referrer=new.referrer, form_age_seconds=new.form_age_seconds,
+            honeypot_filled=new.honeypot_filled, status=Status.PENDING.value, scores={}, reasons=[],
             version=1, check_attempts=0, created_at=now, updated_at=now, check_enqueued_at=now,
         ).returning(Comment.id)
     ).scalar_one()
@@ -213,7 +217,7 @@ def _facts(comment: Comment, author=None) -> CommentFacts:
         .order_by(Comment.id.desc()).limit(1))
     return CommentFacts(text=comment.body, author_name=comment.author_name,
                         author_email=comment.author_email, author_url=comment.author_url,
-                        previous_text=previous,
+                        previous_text=previous, **signals.gather(comment),
                         author_published=author.published if author else 0,
                         author_rejected=author.rejected if author else 0)
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 
 MAX_AGE_SECONDS = 24 * 3600
+# Web processes on different machines issue and check tokens: tolerate this much clock skew.
+MAX_SKEW_SECONDS = 5.0
 
 
 def _signature(secret: str, issued: str) -> str:
@@ -21,7 +24,7 @@ def _signature(secret: str, issued: str) -> str:
 
 
 def issue_form_token(secret: str, now: float) -> str:
-    issued = f"{now:.3f}"
+    issued = f"{math.floor(now * 1000) / 1000:.3f}"  # never in the future of ``now``
     return f"{issued}.{_signature(secret, issued)}"
 
 
@@ -37,4 +40,6 @@ def form_age_seconds(token: str | None, secret: str, now: float,
         age = now - float(issued)
     except ValueError:
         return None
+    if -MAX_SKEW_SECONDS <= age < 0:
+        age = 0.0
     return age if 0 <= age <= max_age else None

@@ -26,3 +26,15 @@ def test_form_age(name, token, secret, now, age):
 def test_fast_post_is_a_bot():
     age = form_age_seconds(TOKEN, SECRET, ISSUED + 0.4)
     assert evaluate(CommentFacts(text="nice", form_age_seconds=age)).status == "spam"
+
+
+@pytest.mark.parametrize("now", [1795558705.5729332, 1795558705.9999, 1000.0005, 1000.0])
+def test_a_token_checked_at_once_is_zero_seconds_old(now):
+    assert form_age_seconds(issue_form_token("k", now), "k", now) == pytest.approx(0, abs=0.001)
+
+
+@pytest.mark.parametrize("skew, expected", [(-3.0, 0.0), (-6.0, None), (12.5, 12.5)])
+def test_clock_skew(skew, expected):
+    token = issue_form_token("k", 5000.0)
+    age = form_age_seconds(token, "k", 5000.0 + skew)
+    assert age == (pytest.approx(expected) if expected is not None else None)

@@ -1,7 +1,7 @@
 """moderation: accounts, tokens, claims, reasons index, sanctions, reports, learning, admin audit
 
 Revision ID: 0003_moderation
-Revises: 0002_webhooks
+Revises: 0003_signals
 Create Date: 2026-11-24 21:30:04.324381
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_moderation'
-down_revision = '0002_webhooks'
+down_revision = '0003_signals'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,102 @@
+"""The facts for the checks that need the database: flood counts and the near-duplicate index.
+
+The detection package decides what the facts mean; this module only counts, with indexed
+queries (no scans): comments from one IP or email hash on a site in a window, and comments
+on other threads or sites whose text is the same (exact fingerprint) or nearly the same
+(MinHash LSH band keys, verified by the estimated similarity of the candidates' texts).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ForeignKey, Index, String, func, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
+from ..detection.fingerprint import NEAR
+from ..extensions import UTCDateTime, db
+from .models import BigId, Comment
+
+# At most this many near-duplicate candidates are verified per comment; a campaign larger
+# than that is already far past every policy's duplicate limit.
+MAX_CANDIDATES = 25
+
+
+class TextKey(db.Model):
+    """One index key of a comment's text: ``fp:<fingerprint>`` or an LSH band key."""
+
+    __tablename__ = "comment_text_keys"
+    __table_args__ = (Index("ix_comment_text_keys_key_created", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int] = mapped_column(BigId)
+    key: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def text_keys(text: str) -> tuple[str | None, list[int], list[str]]:
+    """The exact fingerprint, the MinHash signature and the index keys of a text."""
+    fingerprint = text_fingerprint(text) or None
+    signature = minhash_signature(text)
+    keys = ([f"fp:{fingerprint}"] if fingerprint else []) + lsh_keys(signature)
+    return fingerprint, signature, keys
+
+
+def similar_recent(comment: Comment, fingerprint: str | None, signature: list[int],
+                   keys: list[str]) -> int:
+    """Comments on other threads or sites within the window with the same or nearly the same
+    text. Exact fingerprint matches count outright; LSH candidates are verified."""
+    if not keys:
+        return 0
+    since = comment.created_at - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
+    rows = db.session.execute(
+        select(TextKey.comment_id, func.max(TextKey.key.like("fp:%")).label("exact"))
+        .where(TextKey.key.in_(keys), TextKey.created_at >= since,
+               TextKey.thread_id != comment.thread_id, TextKey.comment_id != comment.id)
+        .group_by(TextKey.comment_id).limit(MAX_CANDIDATES * 4)
+    ).all()
+    exact = {row.comment_id for row in rows if row.exact}
+    candidates = [row.comment_id for row in rows if not row.exact][:MAX_CANDIDATES]
+    near = 0
+    if candidates:
+        for body in db.session.scalars(select(Comment.body).where(Comment.id.in_(candidates))):
+            if similarity(signature, minhash_signature(body)) >= NEAR:
+                near += 1
+    return len(exact) + near
+
+
+def index_text(comment: Comment, keys: list[str]) -> None:
+    if keys:
+        db.session.execute(insert(TextKey), [
+            {"comment_id": comment.id, "thread_id": comment.thread_id, "key": key,
+             "created_at": comment.created_at} for key in keys])
+
+
+def recent_counts(comment: Comment) -> tuple[int, int]:
+    """Comments from the same IP and from the same email hash on the site in the flood window."""
+    since = comment.created_at - timedelta(seconds=current_app.config["FLOOD_WINDOW_SECONDS"])
+
+    def count(column, value) -> int:
+        if value is None:
+            return 0
+        return db.session.scalar(select(func.count()).select_from(Comment).where(
+            Comment.site_id == comment.site_id, column == value, Comment.id != comment.id,
+            Comment.created_at >= since, Comment.created_at <= comment.created_at)) or 0
+
+    return (count(Comment.client_ip, comment.client_ip),
+            count(Comment.author_email_hash, comment.author_email_hash))
+
+
+def gather(comment: Comment) -> dict:
+    """The database facts for ``CommentFacts``, and the comment's text added to the index."""
+    fingerprint, signature, keys = text_keys(comment.body)
+    similar = similar_recent(comment, fingerprint, signature, keys)
+    index_text(comment, keys)
+    from_ip, from_email = recent_counts(comment)
+    return {"similar_recent": similar, "recent_from_ip": from_ip,
+            "recent_from_email": from_email, "honeypot_filled": bool(comment.honeypot_filled),
+            "form_age_seconds": comment.form_age_seconds}

@@ -1,0 +1,92 @@
+"""The checks' database facts through the whole path: flood, near-duplicates, honeypot, form age."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from moderation.detection import form_age_seconds, issue_form_token
+
+from .test_pipeline import ORIGIN, decided
+
+TEXT = ("Earn 500 dollars a day from home with our proven online system, message us today "
+        "and start this week")
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site("news", origins=[ORIGIN], policy={"flood_email_limit": 2})
+
+
+def send(client, key, body, *, thread="t1", email="reader@example.com", ip="203.0.113.5",
+         **client_fields):
+    response = client.post("/api/v1/sites/news/comments", headers={
+        "Authorization": f"Bearer {key}"}, json={
+        "thread": {"id": thread}, "author": {"name": "Reader", "email": email}, "body": body,
+        "client": {"ip": ip, **client_fields}})
+    assert response.status_code == 202, response.get_json()
+    return decided(client, key, response.get_json()["id"])
+
+
+def codes(detail) -> list[str]:
+    return [reason["code"] for reason in detail["reasons"]]
+
+
+def test_flood_from_one_email_is_held(client, db, site, worker):
+    _, key = site
+    texts = ["The match was tense until the last minute.", "الحكم ظلم الفريقين في الشوط الأول",
+             "Prices of bread went up again this month.", "مقال مفيد عن أسعار الوقود"]
+    details = [send(client, key, text, thread=f"t{i}", ip=f"198.51.100.{i}")
+               for i, text in enumerate(texts)]
+    assert "flood.email" not in codes(details[1])
+    assert details[2]["status"] == "held" and "flood.email" in codes(details[2])
+    assert "flood.email" in codes(details[3])
+
+
+def test_the_same_text_across_threads_is_caught(client, db, site, worker):
+    _, key = site
+    first = send(client, key, TEXT, thread="a", email="one@example.com", ip="192.0.2.1")
+    assert "duplicate.seen" not in codes(first)
+    second = send(client, key, TEXT.replace("500", "700"), thread="b", email="two@example.com",
+                  ip="192.0.2.2")
+    assert "duplicate.seen" in codes(second)  # nearly the same text, another author and thread
+    third = send(client, key, TEXT, thread="c", email="three@example.com", ip="192.0.2.3")
+    fourth = send(client, key, TEXT, thread="d", email="four@example.com", ip="192.0.2.4")
+    assert "duplicate.seen" in codes(third)
+    assert fourth["status"] == "spam" and "duplicate.across" in codes(fourth)
+    same_thread = send(client, key, "A different and ordinary remark about the economy today.",
+                       thread="a", email="five@example.com", ip="192.0.2.5")
+    assert not {"duplicate.seen", "duplicate.across"} & set(codes(same_thread))
+
+
+def test_a_filled_honeypot_is_spam(client, db, site, worker):
+    _, key = site
+    detail = send(client, key, "Interesting analysis of the elections.", honeypot="http://x.y")
+    assert detail["status"] == "spam" and codes(detail)[0] == "bot.honeypot"
+
+
+def test_a_form_posted_too_soon_is_spam_and_a_patient_one_publishes(app, client, db, site, worker):
+    _, key = site
+    token = client.get("/api/v1/sites/news/form-token").get_json()["token"]
+    assert form_age_seconds(token, app.config["SECRET_KEY"], time.time()) is not None
+    fast = send(client, key, "Interesting analysis of the elections.", form_token=token)
+    assert fast["status"] == "spam" and "bot.too_fast" in codes(fast)
+    patient = issue_form_token(app.config["SECRET_KEY"], time.time() - 30)
+    calm = send(client, key, "Interesting analysis of the elections today.", form_token=patient,
+                email="calm@example.com")
+    assert calm["status"] == "published"
+    forged = send(client, key, "Interesting analysis of the elections, again.",
+                  form_token="1.2.deadbeef", email="forged@example.com")
+    assert "bot.too_fast" not in codes(forged)  # an invalid token is no evidence either way
+
+
+def test_the_wordpress_form_carries_the_token_and_honeypot(client, db, site, worker):
+    _, key = site
+    form = {"author": "Bot", "email": "bot@example.com", "comment": "Nice post about football",
+            "comment_post_ID": "9", "thread_url": f"{ORIGIN}/9", "website": "spam.example"}
+    response = client.post("/api/v1/sites/news/comments", data=form, headers={"Origin": ORIGIN})
+    assert response.status_code == 303
+    comment_id = int(response.headers["Location"].rsplit("-", 1)[1])
+    detail = decided(client, key, comment_id)
+    assert detail["status"] == "spam" and "bot.honeypot" in codes(detail)
