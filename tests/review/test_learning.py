@@ -55,7 +55,8 @@ def test_repeated_decisions_change_the_next_decision(client, db, sites, worker, 
                             email="curious3@example.com")
     assert wait_until(lambda: decided(ordinary), timeout=60)["status"] == "published"
     # What news's moderators taught stays on news.
-    elsewhere = post_comment(client, sites["sport"][1], probe, site="sport",
+    elsewhere = post_comment(client, sites["sport"][1], "Anybody here used cryptopump before?",
+                             site="sport",
                              email="curious4@example.com")
     sport_admin_view = lambda: client.get(  # noqa: E731
         f"/api/v1/moderation/comments/{elsewhere}", headers=admin.headers).get_json()
