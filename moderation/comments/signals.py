@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, func, insert, select
+from sqlalchemy import ForeignKey, Index, String, case, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
@@ -54,7 +54,8 @@ def similar_recent(comment: Comment, fingerprint: str | None, signature: list[in
         return 0
     since = comment.created_at - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
     rows = db.session.execute(
-        select(TextKey.comment_id, func.max(TextKey.key.like("fp:%")).label("exact"))
+        select(TextKey.comment_id,
+               func.max(case((TextKey.key.like("fp:%"), 1), else_=0)).label("exact"))
         .where(TextKey.key.in_(keys), TextKey.created_at >= since,
                TextKey.thread_id != comment.thread_id, TextKey.comment_id != comment.id)
         .group_by(TextKey.comment_id).limit(MAX_CANDIDATES * 4)
