@@ -10,7 +10,8 @@ run it measures, on the same gunicorn processes:
    different), and the ratio to (1) — target >= 0.40;
 3. POST latency p50/p99 at half the rate of (2), open-loop with hey — target p99 <= 20 ms;
 4. time from POST to final status p50/p99 at 200 comments/s with a Celery worker running
-   (from the database's own timestamps) — target p99 <= 500 ms.
+   (from the database's own timestamps) — target p99 <= 500 ms;
+5. how fast the worker decides a backlog (the comments accepted in 2), web idle.
 
 The database named by ``--database`` is emptied first. Figures vary with the machine's
 other load: compare the ratio, which is measured in the same run.
@@ -163,6 +164,40 @@ def wait_decided(database: str, tag: str, expected: int, timeout: float) -> int:
     return count
 
 
+def drain_backlog(env: dict, database: str, timeout: float) -> dict:
+    """Phase 5: send the checks for phase 2's backlog (left pending) and time the worker."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(text(
+            "SELECT id FROM comments WHERE status = 'pending' ORDER BY id"))]
+    old = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        from moderation import create_app
+
+        celery = create_app().extensions["celery"]
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    start = time.monotonic()
+    for comment_id in ids:
+        celery.send_task("workers.checks.run", args=(comment_id,))
+    left = len(ids)
+    while left and time.monotonic() - start < timeout:
+        time.sleep(0.5)
+        with engine.connect() as conn:
+            left = conn.scalar(text("SELECT count(*) FROM comments WHERE status = 'pending'"))
+    elapsed = time.monotonic() - start
+    engine.dispose()
+    return {"comments": len(ids) - left, "seconds": elapsed,
+            "rate": (len(ids) - left) / elapsed if elapsed else 0.0}
+
+
 def wait_http(url: str, timeout: float = 30) -> None:
     import urllib.request
 
@@ -241,6 +276,7 @@ def main() -> None:
                                args.seconds, tag)
         done = wait_decided(args.database, tag, accepted, timeout=60)
         latencies = decision_latencies(args.database, tag)
+        drain = drain_backlog(env, args.database, timeout=300)
     finally:
         for process in (web, worker):
             if process is not None:
@@ -262,6 +298,8 @@ def main() -> None:
           f"{percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
           f"max {max(latencies, default=float('nan')):.0f} ms   (target p99 <= 500 ms; "
           f"{done}/{accepted} decided; mean {statistics.fmean(latencies or [0]):.0f} ms)")
+    print(f"5. worker drain rate on phase 2's backlog ({drain['comments']} comments, "
+          f"{args.worker_concurrency} worker processes, web idle): {drain['rate']:.0f} checks/s")
 
 
 if __name__ == "__main__":

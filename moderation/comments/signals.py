@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, func, insert, select
+from sqlalchemy import ForeignKey, Index, String, case, func, insert, select, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
@@ -22,6 +22,9 @@ from .models import BigId, Comment
 # At most this many near-duplicate candidates are verified per comment; a campaign larger
 # than that is already far past every policy's duplicate limit.
 MAX_CANDIDATES = 25
+# Flood counts stop here: far past any sensible limit (the defaults reject at 3 x 10), and a
+# flood of thousands costs no more to count than one of a hundred.
+FLOOD_COUNT_CAP = 100
 
 
 class TextKey(db.Model):
@@ -53,11 +56,20 @@ def similar_recent(comment: Comment, fingerprint: str | None, signature: list[in
     if not keys:
         return 0
     since = comment.created_at - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
-    rows = db.session.execute(
-        select(TextKey.comment_id, func.max(TextKey.key.like("fp:%")).label("exact"))
-        .where(TextKey.key.in_(keys), TextKey.created_at >= since,
+    # The newest few matches of each key, so a wave of thousands of copies costs the same as
+    # a handful: past the policy's limits, more matches change nothing.
+    per_key = [
+        select(TextKey.comment_id, TextKey.key)
+        .where(TextKey.key == key, TextKey.created_at >= since,
                TextKey.thread_id != comment.thread_id, TextKey.comment_id != comment.id)
-        .group_by(TextKey.comment_id).limit(MAX_CANDIDATES * 4)
+        .order_by(TextKey.created_at.desc()).limit(MAX_CANDIDATES).subquery()
+        for key in keys
+    ]
+    matches = union_all(*(select(sub.c.comment_id, sub.c.key) for sub in per_key)).subquery()
+    rows = db.session.execute(
+        select(matches.c.comment_id,
+               func.max(case((matches.c.key.like("fp:%"), 1), else_=0)).label("exact"))
+        .group_by(matches.c.comment_id)
     ).all()
     exact = {row.comment_id for row in rows if row.exact}
     candidates = [row.comment_id for row in rows if not row.exact][:MAX_CANDIDATES]
@@ -83,9 +95,11 @@ def recent_counts(comment: Comment) -> tuple[int, int]:
     def count(column, value) -> int:
         if value is None:
             return 0
-        return db.session.scalar(select(func.count()).select_from(Comment).where(
+        recent = (select(Comment.id).where(
             Comment.site_id == comment.site_id, column == value, Comment.id != comment.id,
-            Comment.created_at >= since, Comment.created_at <= comment.created_at)) or 0
+            Comment.created_at >= since, Comment.created_at <= comment.created_at)
+            .limit(FLOOD_COUNT_CAP).subquery())
+        return db.session.scalar(select(func.count()).select_from(recent)) or 0
 
     return (count(Comment.client_ip, comment.client_ip),
             count(Comment.author_email_hash, comment.author_email_hash))

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
 from .normalize import fold
 
 MIN_WORDS = 5
@@ -28,6 +30,8 @@ PERMUTATIONS = BANDS * ROWS
 MASK = (1 << 64) - 1
 _SALTS = [int.from_bytes(hashlib.blake2b(f"salt{i}".encode(), digest_size=8).digest(), "big")
           for i in range(PERMUTATIONS)]
+_SALT_ARRAY = np.array(_SALTS, dtype=np.uint64)
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|[\d\W_]+", re.UNICODE)
 
 
@@ -48,13 +52,17 @@ def _shingles(words: list[str]) -> set[str]:
 
 
 def minhash_signature(text: str) -> list[int]:
-    """``PERMUTATIONS`` minimum hashes of the text's character 5-grams; [] for short texts."""
+    """``PERMUTATIONS`` minimum hashes of the text's character 5-grams; [] for short texts.
+
+    Vectorised: uint64 arithmetic wraps modulo 2**64, which is exactly ``& MASK``.
+    """
     words = _words(text)
     if len(words) < MIN_WORDS:
         return []
-    hashes = [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big")
-              for s in _shingles(words)]
-    return [min(((h ^ salt) * 0x9E3779B97F4A7C15) & MASK for h in hashes) for salt in _SALTS]
+    hashes = np.fromiter((int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(),
+                                         "big") for s in _shingles(words)), dtype=np.uint64)
+    mixed = (hashes[:, None] ^ _SALT_ARRAY[None, :]) * _MULTIPLIER
+    return [int(value) for value in mixed.min(axis=0)]
 
 
 def lsh_keys(signature: list[int]) -> list[str]:

@@ -170,26 +170,24 @@ def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
           else None}, when=now, exclude=endpoint.id)
 
 
-def _earlier_pending(message: WebhookMessage) -> WebhookMessage | None:
+def _pending_neighbour(message: WebhookMessage, earlier: bool) -> WebhookMessage | None:
+    """The oldest pending message of the same endpoint and ordering key, before or after."""
     if message.ordering_key is None:
         return None
+    side = WebhookMessage.id < message.id if earlier else WebhookMessage.id > message.id
     return db.session.scalars(
         select(WebhookMessage).where(WebhookMessage.endpoint_id == message.endpoint_id,
                                      WebhookMessage.ordering_key == message.ordering_key,
-                                     WebhookMessage.status == MessageStatus.PENDING,
-                                     WebhookMessage.id < message.id)
+                                     WebhookMessage.status == MessageStatus.PENDING, side)
         .order_by(WebhookMessage.id).limit(1)).first()
+
+
+def _earlier_pending(message: WebhookMessage) -> WebhookMessage | None:
+    return _pending_neighbour(message, earlier=True)
 
 
 def _next_in_order(message: WebhookMessage) -> WebhookMessage | None:
-    if message.ordering_key is None:
-        return None
-    return db.session.scalars(
-        select(WebhookMessage).where(WebhookMessage.endpoint_id == message.endpoint_id,
-                                     WebhookMessage.ordering_key == message.ordering_key,
-                                     WebhookMessage.status == MessageStatus.PENDING,
-                                     WebhookMessage.id > message.id)
-        .order_by(WebhookMessage.id).limit(1)).first()
+    return _pending_neighbour(message, earlier=False)
 
 
 def due_messages(now: datetime | None = None, limit: int = 500) -> list[int]:
