@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any, Mapping
 
 from flask import Flask
@@ -25,6 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.json.ensure_ascii = False  # Arabic stays readable in responses
     app.json.sort_keys = False
+    app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings["MODERATOR_SESSION_HOURS"])
 
     if settings["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,10 +44,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import health
     from .comments import routes as comment_routes
     from .openapi import bp as openapi_bp
+    from .review import admin_routes as review_admin_routes
+    from .review import ratelimit
+    from .review import routes as review_routes
     from .webhooks import routes as webhook_routes
 
+    ratelimit.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(comment_routes.bp)
+    app.register_blueprint(review_routes.reports_bp)
+    app.register_blueprint(review_routes.bp)
+    app.register_blueprint(review_admin_routes.bp)
     app.register_blueprint(webhook_routes.bp)
     app.register_blueprint(openapi_bp)
     return app

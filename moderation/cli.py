@@ -108,6 +108,66 @@ def list_sites(as_json: bool) -> None:
             click.echo(f"{site.slug}\t{site.name}\t{' '.join(site.allowed_origins or [])}")
 
 
+@cli.group()
+def moderators() -> None:
+    """Create moderator accounts and tokens."""
+
+
+@moderators.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
+              show_default=True)
+@click.option("--sites", default="", help="Comma-separated site slugs (moderators only).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--password", is_flag=True, help="Also set a password (prompted) for web login.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def create_moderator_command(email: str, role: str, sites: str, display_name: str,
+                             password: bool, as_json: bool) -> None:
+    """Create a moderator and print an API token (shown only this once)."""
+    from .review.accounts import create_moderator, issue_token, site_slugs
+
+    secret = click.prompt("Password", hide_input=True, confirmation_prompt=True) \
+        if password else None
+    slugs = [s.strip() for s in sites.split(",") if s.strip()]
+    try:
+        moderator = create_moderator(email, display_name, role, slugs, secret)
+        _, token = issue_token(moderator, "cli")
+        db.session.commit()
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"id": moderator.id, "email": moderator.email,
+                               "role": moderator.role, "sites": site_slugs(moderator.id),
+                               "token": token}, ensure_ascii=False))
+        return
+    click.echo(f"Created {moderator.role} {moderator.email} (id {moderator.id}).")
+    click.echo("API token, shown only this once:\n")
+    click.echo(f"    {token}\n")
+    click.echo("    curl -H 'Authorization: Bearer " + token + "' "
+               "http://127.0.0.1:8000/api/v1/moderation/queue")
+
+
+@moderators.command("token")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def new_token_command(email: str, as_json: bool) -> None:
+    """Issue another API token for an existing moderator."""
+    from sqlalchemy import select
+
+    from .review.accounts import issue_token
+    from .review.models import Moderator
+
+    moderator = db.session.scalar(select(Moderator).where(Moderator.email == email.lower()))
+    if moderator is None:
+        raise click.ClickException(f"no moderator {email!r}")
+    _, token = issue_token(moderator, "cli")
+    db.session.commit()
+    click.echo(json.dumps({"id": moderator.id, "token": token}) if as_json else token)
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -85,6 +85,27 @@ SETTINGS: tuple[Setting, ...] = (
             "after the built-in ones."),
     Setting("BROKER_POLLING_INTERVAL", float, 0.2,
             "Seconds between polls of the embedded filesystem broker."),
+    Setting("SESSION_COOKIE_SECURE", _bool, True,
+            "Send the moderators' session cookie over HTTPS only (HttpOnly and SameSite=Lax "
+            "always). Turn off only for a local http:// setup."),
+    Setting("MODERATOR_SESSION_HOURS", float, 12.0,
+            "How long a moderator's login session lasts."),
+    Setting("REPORT_THRESHOLD", int, 3,
+            "Reader reports that move a published comment to the `reported` queue (a site's "
+            "own setting overrides it; 0 = never)."),
+    Setting("REPORT_RATE_LIMIT", int, 10,
+            "Reports one reader (IP) may send to one site per `REPORT_RATE_WINDOW` (then 429)."),
+    Setting("REPORT_RATE_WINDOW", int, 600, "Seconds of the report rate-limit window."),
+    Setting("LOGIN_RATE_LIMIT", int, 10,
+            "Moderator login attempts one IP may make per `LOGIN_RATE_WINDOW` (then 429)."),
+    Setting("LOGIN_RATE_WINDOW", int, 300, "Seconds of the login rate-limit window."),
+    Setting("RATE_LIMIT_STORAGE", str, None,
+            "Where rate-limit counters live: a `redis://` URL, or `memory://` (per process). "
+            "Default: `REDIS_URL` or a Redis broker URL if there is one, else memory."),
+    Setting("LEARN_MIN_EXAMPLES", int, 3,
+            "Moderator decisions a term needs before it becomes a learned block/allow pattern."),
+    Setting("LEARN_RATIO", float, 3.0,
+            "How much likelier under one label than the other a learned term must be."),
     Setting("WEBHOOK_ALLOWED_NETWORKS", _list, [],
             "Comma-separated CIDR networks webhooks may be sent to even though they are "
             "private, loopback, link-local or reserved (e.g. `127.0.0.0/8,::1/128` for tests). "

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+    429: "rate_limited",
 }
 
 

@@ -86,6 +86,60 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The service is not ready: {detail}.",
         "ar": "الخدمة غير جاهزة الآن: {detail}.",
     },
+    "moderator_unauthorized": {
+        "en": "Log in, or send a moderator token (Authorization: Bearer mdt_...).",
+        "ar": "سجّل الدخول أو أرسل رمز مشرف صالحًا (Authorization: Bearer mdt_...).",
+    },
+    "admin_required": {
+        "en": "Only an administrator can do this.",
+        "ar": "هذا الإجراء متاح للمسؤولين فقط.",
+    },
+    "login_failed": {
+        "en": "Wrong email or password.",
+        "ar": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+    },
+    "account_invalid": {
+        "en": "This account cannot be saved: {detail}.",
+        "ar": "تعذّر حفظ الحساب: {detail}.",
+    },
+    "stale_version": {
+        "en": "Someone changed this comment meanwhile (it is now at version {current}). "
+              "Reload it and decide again.",
+        "ar": "عدّل أحدٌ هذا التعليق في أثناء ذلك (نسخته الآن {current}). "
+              "أعد تحميله ثم قرّر من جديد.",
+    },
+    "invalid_transition": {
+        "en": "You cannot {action} a comment that is {state}.",
+        "ar": "لا يمكن تنفيذ «{action}» على تعليق حالته «{state}».",
+    },
+    "claimed": {
+        "en": "Another moderator is looking at this comment until {until}.",
+        "ar": "مشرف آخر يراجع هذا التعليق حتى {until}.",
+    },
+    "author_banned": {
+        "en": "You can no longer comment on this site.",
+        "ar": "لم يعد بإمكانك التعليق على هذا الموقع.",
+    },
+    "author_suspended": {
+        "en": "You cannot comment on this site until {until}.",
+        "ar": "لا يمكنك التعليق على هذا الموقع قبل {until}.",
+    },
+    "rate_limited": {
+        "en": "Too many requests. Try again in a few minutes.",
+        "ar": "طلبات كثيرة جدًا. حاول مجددًا بعد بضع دقائق.",
+    },
+    "items_or_author": {
+        "en": "Give either a list of comments or an author, not both.",
+        "ar": "حدِّد قائمة تعليقات أو كاتبًا، لا الاثنين معًا.",
+    },
+    "invalid_choice": {
+        "en": "Choose one of: {allowed}.",
+        "ar": "اختر واحدًا من: {allowed}.",
+    },
+    "threshold_order": {
+        "en": "The hold threshold must not be above the reject threshold.",
+        "ar": "يجب ألا تتجاوز عتبة الحجز عتبة الرفض.",
+    },
     "internal_error": {
         "en": "Something went wrong on our side. Please try again.",
         "ar": "حدث خطأ من جهتنا. حاول مرة أخرى من فضلك.",

@@ -97,8 +97,14 @@ def document(app: Flask) -> dict:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"siteKey": {"type": "http", "scheme": "bearer",
-                                            "description": "A site's secret key (msk_...)"}},
+            "securitySchemes": {
+                "siteKey": {"type": "http", "scheme": "bearer",
+                            "description": "A site's secret key (msk_...)"},
+                "moderatorToken": {"type": "http", "scheme": "bearer",
+                                   "description": "A moderator's API token (mdt_...)"},
+                "moderatorSession": {"type": "apiKey", "in": "cookie", "name": "session",
+                                     "description": "After POST /api/v1/moderation/session"},
+            },
         },
     }
 
@@ -111,7 +117,8 @@ def _describe(status: int) -> str:
     return {200: "OK", 201: "Created", 202: "Accepted", 303: "See Other",
             304: "Not Modified", 400: "Bad request", 401: "No or wrong key",
             403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Body too large",
-            415: "Unsupported media type", 422: "Invalid fields",
+            204: "No Content", 415: "Unsupported media type", 422: "Invalid fields",
+            429: "Too many requests",
             503: "Not ready"}.get(status, "")
 
 

@@ -21,6 +21,7 @@ from typing import Callable
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from moderation import create_app
 from moderation.comments.services import thread_ids
@@ -68,12 +69,21 @@ def db(app):
         yield _db
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-        with _db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f"DELETE FROM {table}"))
+        for attempt in range(5):
+            # A session worker may still be deciding a comment of this test; TRUNCATE can
+            # then lose a deadlock to it. The worker's transaction is short: try again.
+            try:
+                with _db.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    else:
+                        for table in tables:
+                            conn.execute(text(f"DELETE FROM {table}"))
+                break
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         if "moderation.site_cache" in app.extensions:
             app.extensions["moderation.site_cache"].clear()
         thread_ids.clear()

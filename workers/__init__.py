@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from celery import Celery
 
-TASK_MODULES = ["workers.checks", "workers.webhooks"]
+TASK_MODULES = ["workers.checks", "workers.webhooks", "workers.maintenance"]
 
 
 def create_worker_app(config: Mapping[str, Any] | None = None) -> Celery:

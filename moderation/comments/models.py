@@ -6,8 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
@@ -22,6 +22,7 @@ class Status(str, enum.Enum):
     HELD = "held"
     REJECTED = "rejected"
     SPAM = "spam"
+    REPORTED = "reported"  # published, then reported by enough readers; awaits a moderator
 
 
 class Thread(db.Model):
@@ -48,6 +49,14 @@ class Comment(db.Model):
         # Author history (duplicates, reputation) by email hash within a site.
         Index("ix_comments_site_author_created", "site_id", "author_email_hash", "created_at"),
         Index("ix_comments_root", "root_id"),
+        # The moderation queue: one site's queue, by age or by risk (cursor = key + id).
+        Index("ix_comments_site_status_created", "site_id", "status", "created_at", "id"),
+        Index("ix_comments_site_status_risk", "site_id", "status", "risk", "id"),
+        # The queue's text search (ILIKE '%...%') on PostgreSQL: trigrams. SQLite has no
+        # such index type and searches by scanning the (site, status) range instead.
+        Index("ix_comments_body_trgm", "body", postgresql_using="gin",
+              postgresql_ops={"body": "gin_trgm_ops"},
+              info={"postgresql_only": True}).ddl_if(dialect="postgresql"),
         # Flood check: comments from one IP on a site in a window.
         Index("ix_comments_site_ip_created", "site_id", "client_ip", "created_at"),
     )
@@ -81,6 +90,10 @@ class Comment(db.Model):
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The highest score of the current decision, kept as a column so "highest risk first"
+    # is an index scan; and how many readers reported the comment.
+    risk: Mapped[float] = mapped_column(Float, default=0.0)
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -95,6 +108,8 @@ class Transition(db.Model):
     """One status change: who made it (``system`` or a moderator), why, and when."""
 
     __tablename__ = "comment_transitions"
+    # The audit log per moderator ("moderator:<id>"), newest first.
+    __table_args__ = (Index("ix_comment_transitions_actor_created", "actor", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     comment_id: Mapped[int] = mapped_column(

@@ -66,8 +66,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ApiError(400, "invalid_cursor") from None
 
 
-def thread_page(site_id: int, external_id: str, cursor: str | None, limit: int) -> dict:
-    """One page of top-level published comments, each with its published replies nested."""
+def thread_page(site_id: int, external_id: str, cursor: str | None, limit: int,
+                visible: tuple[str, ...] = (Status.PUBLISHED.value,)) -> dict:
+    """One page of top-level published comments, each with its published replies nested.
+
+    ``visible``: the statuses readers see; a site that does not hide reported comments
+    until reviewed passes ``("published", "reported")``.
+    """
     after = _decode_cursor(cursor) if cursor else None
     thread_pk = db.session.scalar(select(Thread.id).where(
         Thread.site_id == site_id, Thread.external_id == external_id))
@@ -75,7 +80,8 @@ def thread_page(site_id: int, external_id: str, cursor: str | None, limit: int) 
     if thread_pk is None:
         return page
 
-    published = Comment.status == Status.PUBLISHED.value
+    published = (Comment.status == visible[0] if len(visible) == 1
+                 else Comment.status.in_(visible))
     query = (select(Comment).where(Comment.thread_id == thread_pk, published,
                                    Comment.parent_id.is_(None))
              .order_by(Comment.created_at, Comment.id).limit(limit + 1))

@@ -18,7 +18,7 @@ from . import queries
 from ..detection.formtoken import MAX_AGE_SECONDS as FORM_TOKEN_MAX_AGE
 from .schemas import (CommentAccepted, CommentDetail, FormToken, Limits, Schemas, ThreadPage,
                       build_schemas)
-from .services import Accepted, NewComment, accept_comment
+from .services import Accepted, NewComment, accept_comment, visible_statuses
 
 bp = Blueprint("comments", __name__, url_prefix="/api/v1/sites/<site>")
 
@@ -228,7 +228,8 @@ def get_comment(site: str, comment_id: int):
 def thread_comments(site: str, thread_id: str):
     info = get_site(site)
     limit = _limit(request.args.get("limit"))
-    page = queries.thread_page(info.id, thread_id, request.args.get("cursor"), limit)
+    page = queries.thread_page(info.id, thread_id, request.args.get("cursor"), limit,
+                               visible_statuses(info.policy))
     response = jsonify(page)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-cache"

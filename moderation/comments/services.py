@@ -22,6 +22,7 @@ from ..detection import CommentFacts, Decision, evaluate
 from ..errors import FieldErrors
 from ..extensions import db, utcnow
 from ..queue import send_after_commit
+from ..review import hooks as review
 from ..sites.models import Site
 from ..sites.services import SiteInfo
 from ..webhooks import services as webhooks
@@ -58,6 +59,14 @@ class NewComment:
     honeypot_filled: bool = False
 
 
+def visible_statuses(policy) -> tuple[str, ...]:
+    """What readers see: published, and reported-but-not-yet-reviewed unless the site hides
+    reported comments until a moderator looked at them."""
+    if (policy or {}).get("hide_reported"):
+        return (Status.PUBLISHED.value,)
+    return (Status.PUBLISHED.value, Status.REPORTED.value)
+
+
 @dataclass(frozen=True)
 class Accepted:
     id: int
@@ -71,13 +80,16 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
     This is the hottest path of the service: one thread look-up (usually cached), one
     insert, one commit, one message. Detection and rendering happen in the worker.
     """
+    author_hash = email_hash(new.author_email)
+    # A banned or suspended author is refused before anything is stored (one indexed query).
+    review.check_author_allowed(site.id, author_hash, new.client_ip)
     thread_pk = _thread_pk(site.id, new)
     root_id = None
     if new.parent_id is not None:
         parent = db.session.execute(
             select(Comment.id, Comment.root_id).where(
                 Comment.id == new.parent_id, Comment.thread_id == thread_pk,
-                Comment.status == Status.PUBLISHED.value)
+                Comment.status.in_(visible_statuses(site.policy)))
         ).first()
         if parent is None:
             raise FieldErrors({"parent_id": ("parent_not_found", {})})
@@ -88,7 +100,7 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
         insert(Comment).values(
             site_id=site.id, thread_id=thread_pk, parent_id=new.parent_id, root_id=root_id,
             author_name=new.author_name, author_email=new.author_email,
-            author_email_hash=email_hash(new.author_email), author_url=new.author_url,
+            author_email_hash=author_hash, author_url=new.author_url,
             body=new.body, client_ip=new.client_ip, user_agent=new.user_agent,
             referrer=new.referrer, form_age_seconds=new.form_age_seconds,
             honeypot_filled=new.honeypot_filled, status=Status.PENDING.value, scores={}, reasons=[],
@@ -186,13 +198,17 @@ def check_comment(comment_id: int, extra_checks=()) -> str | None:
         db.session.rollback()
         return None
     comment, site_policy = row.Comment, row.policy or {}
-    decision = evaluate(_facts(comment), site_policy, extra_checks)
-    apply_decision(comment, decision)
+    # Moderation's contribution: sanctions and reputation of the author, the site's terms and
+    # the patterns learned from its moderators' decisions (extra checks + an adjustment).
+    context = review.review_context(comment, site_policy)
+    decision = evaluate(_facts(comment, context.author), site_policy,
+                        (*extra_checks, *context.checks))
+    apply_decision(comment, decision, adjust=context.adjust(comment.body))
     db.session.commit()
     return comment.status
 
 
-def _facts(comment: Comment) -> CommentFacts:
+def _facts(comment: Comment, author=None) -> CommentFacts:
     previous = db.session.scalar(
         select(Comment.body).where(
             Comment.site_id == comment.site_id,
@@ -201,22 +217,32 @@ def _facts(comment: Comment) -> CommentFacts:
         .order_by(Comment.id.desc()).limit(1))
     return CommentFacts(text=comment.body, author_name=comment.author_name,
                         author_email=comment.author_email, author_url=comment.author_url,
-                        previous_text=previous, **signals.gather(comment))
+                        previous_text=previous, **signals.gather(comment),
+                        author_published=author.published if author else 0,
+                        author_rejected=author.rejected if author else 0)
 
 
-def apply_decision(comment: Comment, decision: Decision) -> None:
+def apply_decision(comment: Comment, decision: Decision, adjust=None) -> None:
+    """Store the decision; ``adjust(status, reasons)`` (sanctions, trust, learned allows) may
+    change the status and add reasons before it is recorded."""
     reasons = [finding.to_dict() for finding in decision.reasons]
+    status = decision.status
+    if adjust is not None:
+        adjustment = adjust(status, reasons)
+        status, reasons = adjustment.status, [*adjustment.reasons, *reasons]
     now = utcnow()
     previous = comment.status
-    comment.status = decision.status
+    comment.status = status
     comment.reasons = reasons
     comment.scores = dict(decision.scores)
+    comment.risk = max((float(v) for v in comment.scores.values()), default=0.0)
     comment.language = getattr(decision, "language", None)
     comment.body_html = render_comment(comment.body)
     comment.checked_at = now
     comment.updated_at = now
     comment.version += 1
-    record_transition(comment, previous, decision.status, reasons=reasons, actor="system",
+    review.index_reasons(comment.id, reasons)
+    record_transition(comment, previous, status, reasons=reasons, actor="system",
                       note="automatic checks")
 
 

@@ -1,0 +1,92 @@
+"""The seam between the comment pipeline and moderation: what ``comments.services`` asks.
+
+Kept in one module so the pipeline's dependency on moderation is visible at a glance:
+the accept path asks one question (is the author banned?, one indexed query), the checks ask
+for the author's standing, the site's terms and what moderators taught.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import delete, func, or_, select
+
+from ..comments.models import Comment
+from ..errors import ApiError
+from ..extensions import db, utcnow
+from .learning import learned_for
+from .models import CommentReason, Sanction
+from .policy import AuthorState, Learned, adjust_decision, term_check
+
+
+def _active(site_id: int, email_hash: str, ip: str | None, kinds: tuple[str, ...]):
+    who = Sanction.email_hash == email_hash
+    if ip:
+        who = or_(who, Sanction.ip == ip)
+    return select(Sanction.kind, Sanction.expires_at).where(
+        who, Sanction.kind.in_(kinds), Sanction.revoked_at.is_(None),
+        or_(Sanction.site_id == site_id, Sanction.site_id.is_(None)),
+        or_(Sanction.expires_at.is_(None), Sanction.expires_at > utcnow()))
+
+
+def check_author_allowed(site_id: int, email_hash: str, ip: str | None) -> None:
+    """403 for a banned or suspended author (by email hash or IP), before anything is stored."""
+    row = db.session.execute(_active(site_id, email_hash, ip, ("ban", "suspend")).limit(1)).first()
+    if row is None:
+        return
+    if row.kind == "suspend" and row.expires_at is not None:
+        raise ApiError(403, "author_suspended", until=row.expires_at.isoformat())
+    raise ApiError(403, "author_banned")
+
+
+def author_state(comment: Comment) -> AuthorState:
+    kinds = frozenset(db.session.scalars(_active(
+        comment.site_id, comment.author_email_hash, comment.client_ip,
+        ("ban", "suspend", "hold", "trust")).with_only_columns(Sanction.kind)))
+    counts = dict(db.session.execute(
+        select(Comment.status, func.count()).where(
+            Comment.site_id == comment.site_id,
+            Comment.author_email_hash == comment.author_email_hash,
+            Comment.id != comment.id)
+        .group_by(Comment.status)).all())
+    return AuthorState(sanctions=kinds, published=counts.get("published", 0),
+                       rejected=counts.get("rejected", 0) + counts.get("spam", 0))
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    author: AuthorState
+    learned: Learned
+    checks: tuple
+    allowed_terms: frozenset[str]
+
+    def adjust(self, text: str):
+        return lambda status, reasons: adjust_decision(status, reasons, text, self.author,
+                                                       self.learned.allow | self.allowed_terms)
+
+
+def review_context(comment: Comment, site_policy: Mapping[str, Any]) -> ReviewContext:
+    learned = learned_for(comment.site_id, comment.body)
+    # The site's own banned/suspect/allowed terms are read by detection itself from the same
+    # policy dict (``banned_terms`` ...); what only moderation knows is what was learned.
+    checks = [
+        term_check(learned.block, "learned.block", "learned", 0.75,
+                   {"en": "Uses words this site's moderators keep rejecting.",
+                    "ar": "يستخدم كلمات يرفضها مشرفو هذا الموقع باستمرار."}),
+    ]
+    return ReviewContext(author_state(comment), learned, tuple(checks),
+                         frozenset(site_policy.get("allowed_terms") or ()))
+
+
+def index_reasons(comment_id: int, reasons: list[dict]) -> None:
+    """Mirror the decision's reason codes into ``comment_reasons`` for the queue's filters."""
+    db.session.execute(delete(CommentReason).where(CommentReason.comment_id == comment_id))
+    seen = set()
+    for reason in reasons:
+        if reason["code"] in seen:
+            continue
+        seen.add(reason["code"])
+        db.session.add(CommentReason(comment_id=comment_id, code=reason["code"][:64],
+                                     category=str(reason.get("category", ""))[:32]))
+

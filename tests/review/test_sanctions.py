@@ -1,0 +1,143 @@
+"""Sanctions: a ban (with a real worker rejecting the author's comments in the background),
+IP bans, timed suspensions, always-hold, trusted authors and reputation."""
+
+from __future__ import annotations
+
+from ..conftest import wait_until
+from .conftest import check_now, post_comment
+
+S = "/api/v1/moderation/sanctions"
+
+
+def _status(client, mod, comment_id):
+    return client.get(f"/api/v1/moderation/comments/{comment_id}",
+                      headers=mod.headers).get_json()["status"]
+
+
+def test_a_ban_rejects_the_authors_pending_and_published_comments(client, sites, worker,
+                                                                 make_moderator):
+    _, key = sites["news"]
+    _, sport_key = sites["sport"]
+    mona = make_moderator("mona@example.com", sites=["news"])
+    published = post_comment(client, key, "first, harmless", email="troll@example.com")
+    wait_until(lambda: _status(client, mona, published) == "published", timeout=60)
+    held = post_comment(client, key, "fucking second", email="troll@example.com")
+    wait_until(lambda: _status(client, mona, held) == "held", timeout=60)
+    bystander = post_comment(client, key, "a bystander", email="fan@example.com")
+    # Posted just before the ban: still pending (or being checked) when the ban lands.
+    pending = post_comment(client, key, "third, racing the ban", email="troll@example.com")
+
+    response = client.post(S, headers=mona.headers, json={
+        "kind": "ban", "site": "news", "email": "troll@example.com",
+        "reject_existing": True, "note": "serial abuse"})
+    assert response.status_code == 201, response.get_json()
+    # Rejected by the background task, or (the pending one) by its own check, which sees
+    # the ban: either way every one of them ends rejected.
+    wait_until(lambda: {_status(client, mona, c) for c in (published, held, pending)}
+               == {"rejected"}, timeout=60)
+    assert _status(client, mona, bystander) != "rejected"
+    trail = client.get(f"/api/v1/moderation/comments/{held}/audit",
+                       headers=mona.headers).get_json()["entries"]
+    assert (trail[-1]["to_status"], trail[-1]["actor"], trail[-1]["reasons"]) == (
+        "rejected", f"moderator:{mona.id}", ["author.banned"])
+
+    refused = client.post("/api/v1/sites/news/comments", headers={
+        "Authorization": f"Bearer {key}"}, json={
+        "thread": {"id": "t1"}, "author": {"name": "T", "email": "TROLL@example.com"},
+        "body": "let me back in"})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "author_banned"
+    # A site's ban stays on that site.
+    post_comment(client, sport_key, "hello sport", email="troll@example.com", site="sport")
+    item = client.get("/api/v1/moderation/queue?status=rejected&site=news",
+                      headers=mona.headers).get_json()["items"][0]
+    assert item["author"]["history"]["sanctions"][0]["kind"] == "ban"
+
+
+def test_an_all_sites_ban_by_ip(client, sites, make_moderator):
+    admin = make_moderator("admin@example.com", role="admin")
+    assert client.post(S, headers=admin.headers, json={
+        "kind": "ban", "ip": "192.0.2.66"}).status_code == 201
+    for site in ("news", "sport"):
+        response = client.post(f"/api/v1/sites/{site}/comments", headers={
+            "Authorization": f"Bearer {sites[site][1]}"}, json={
+            "thread": {"id": "t"}, "author": {"name": "X", "email": "new@example.com"},
+            "body": "hi", "client": {"ip": "192.0.2.66"}})
+        assert response.status_code == 403, site
+
+
+def test_a_suspension_is_timed_and_can_be_lifted(client, sites, make_moderator):
+    _, key = sites["news"]
+    mona = make_moderator("mona@example.com", sites=["news"])
+    created = client.post(S, headers=mona.headers, json={
+        "kind": "suspend", "site": "news", "email": "hot@example.com", "duration_hours": 24})
+    assert created.status_code == 201
+    data = {"thread": {"id": "t"}, "author": {"name": "H", "email": "hot@example.com"},
+            "body": "hi"}
+    refused = client.post("/api/v1/sites/news/comments", json=data,
+                          headers={"Authorization": f"Bearer {key}"})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "author_suspended"
+    no_duration = client.post(S, headers=mona.headers, json={
+        "kind": "suspend", "site": "news", "email": "hot@example.com"})
+    assert no_duration.status_code == 422
+    assert client.delete(f"{S}/{created.get_json()['id']}", headers=mona.headers).status_code == 204
+    assert client.post("/api/v1/sites/news/comments", json=data,
+                       headers={"Authorization": f"Bearer {key}"}).status_code == 202
+
+
+def test_always_hold_trust_and_reputation_change_the_automatic_decision(
+        client, sites, make_moderator):
+    _, key = sites["news"]
+    mona = make_moderator("mona@example.com", sites=["news"])
+    client.post(S, headers=mona.headers, json={"kind": "hold", "site": "news",
+                                               "email": "watch@example.com"})
+    client.post(S, headers=mona.headers, json={"kind": "trust", "site": "news",
+                                               "email": "editor@example.com"})
+    watched = post_comment(client, key, "a perfectly nice remark", email="watch@example.com")
+    assert check_now(watched) == "held"
+    trusted = post_comment(client, key, "fucking brilliant match", email="editor@example.com")
+    assert check_now(trusted) == "published"
+    item = client.get(f"/api/v1/moderation/comments/{trusted}", headers=mona.headers).get_json()
+    assert item["reasons"][0]["code"] == "author.trusted"
+    assert item["scores"]["abuse"] > 0  # still scored
+    assert client.post(f"/api/v1/sites/news/comments/{trusted}/reports",
+                       json={"reason": "offensive"}).status_code == 202  # still reportable
+
+    for i in range(3):  # three rejections build a reputation
+        bad = post_comment(client, key, f"fucking troll {i}", email="rep@example.com")
+        check_now(bad)
+        v = item_version = client.get(f"/api/v1/moderation/comments/{bad}",
+                                      headers=mona.headers).get_json()["version"]
+        assert item_version == v
+        client.post(f"/api/v1/moderation/comments/{bad}/decision", headers=mona.headers,
+                    json={"action": "reject", "reason": "abusive", "version": v})
+    clean = post_comment(client, key, "now I am being nice", email="rep@example.com")
+    assert check_now(clean) == "held"
+    reasons = client.get(f"/api/v1/moderation/comments/{clean}",
+                         headers=mona.headers).get_json()["reasons"]
+    # Detection weighs the author's history, which the worker now feeds into CommentFacts.
+    assert "reputation.bad" in [r["code"] for r in reasons]
+
+
+def test_the_accept_path_asks_about_sanctions_with_one_query(app, client, sites):
+    from sqlalchemy import event
+
+    from moderation.extensions import db
+
+    _, key = sites["news"]
+    post_comment(client, key, "warm the thread cache")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        post_comment(client, key, "second comment, same thread")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    touching = [s for s in statements if "sanctions" in s]
+    assert len(touching) == 1 and touching[0].lstrip().startswith("SELECT")
+    assert "email_hash" in touching[0] and "ip" in touching[0]
