@@ -53,7 +53,7 @@ ADDRESS_WORDS = VOCATIVES | frozenset({
 FILLERS = frozenset({
     "واحد", "مجرد", "زي", "مثل", "اكبر", "يا", "a", "an", "are", "r", "re", "such", "so", "big",
     "fucking", "little", "dirty", "stupid", "dumb", "fat", "ugly", "filthy", "bloody", "total",
-    "complete", "absolute", "are", "just", "the",
+    "complete", "absolute", "just", "the",
 })
 
 

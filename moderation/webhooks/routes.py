@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, session, url_for
 from sqlalchemy import select
 
 from ..errors import ApiError, FieldErrors
 from ..extensions import db
 from ..http import read_json_object
 from ..openapi import operation
+from ..review.accounts import TOKEN_PREFIX as MODERATOR_TOKEN_PREFIX
+from ..review.accounts import current_actor, require_admin
 from ..sites.services import SiteInfo, get_site, require_site_key
 from . import services
 from .models import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -48,8 +50,15 @@ STATUS = {"name": "status", "in": "query",
 
 
 def _site() -> SiteInfo:
+    """The site, for its own key or for an admin (token or session); 401/403 otherwise."""
     info = get_site(request.view_args["site"])
-    require_site_key(info, request.headers.get("Authorization"))
+    authorization = request.headers.get("Authorization") or ""
+    token = authorization.partition(" ")[2].strip()
+    if token.startswith(MODERATOR_TOKEN_PREFIX) or (not authorization
+                                                    and "moderator_id" in session):
+        require_admin(current_actor())  # moderators of a site do not manage its webhooks
+    else:
+        require_site_key(info, authorization or None)
     return info
 
 

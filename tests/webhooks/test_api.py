@@ -139,3 +139,24 @@ def test_no_endpoint_no_messages(wh_client, site, wh_db):
     accept_comment(get_site("news"), NewComment("t1", None, None, None, "Ali", "ali@example.com",
                                                 None, "hello"))
     assert wh_db.session.scalars(select(WebhookMessage)).all() == []
+
+
+def test_admins_manage_any_sites_webhooks_and_moderators_cannot(wh_client, site, receiver,
+                                                               wh_db):
+    from moderation.review.accounts import create_moderator, issue_token
+
+    admin = create_moderator("admin@example.com", "Admin", "admin", [], None)
+    moderator = create_moderator("mod@example.com", "Mod", "moderator", ["news"], None)
+    _, admin_token = issue_token(admin, "test")
+    _, moderator_token = issue_token(moderator, "test")
+    wh_db.session.commit()
+
+    created = wh_client.post(BASE, json={"url": receiver.url()}, headers=auth(admin_token))
+    assert created.status_code == 201 and created.get_json()["secret"].startswith("whsec_")
+    listed = wh_client.get(BASE, headers=auth(admin_token)).get_json()["items"]
+    assert [e["id"] for e in listed] == [created.get_json()["id"]]
+    refused = wh_client.get(BASE, headers=auth(moderator_token))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "admin_required"
+    assert wh_client.get(BASE, headers=auth("mdt_unknown")).status_code == 401
+    _, key = site
+    assert wh_client.get(BASE, headers=auth(key)).status_code == 200  # the site key still works
