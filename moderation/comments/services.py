@@ -77,8 +77,9 @@ class Accepted:
 def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
     """Store the comment as ``pending`` and queue its checks once the row is committed.
 
-    This is the hottest path of the service: one thread look-up (usually cached), one
-    insert, one commit, one message. Detection and rendering happen in the worker.
+    This is the hottest path of the service: a sanctions look-up, a thread look-up (usually
+    cached), one insert, the site's webhook endpoints (for comment.created), one commit and
+    one message. Detection and rendering happen in the worker.
     """
     author_hash = email_hash(new.author_email)
     # A banned or suspended author is refused before anything is stored (one indexed query).
