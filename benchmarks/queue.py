@@ -18,8 +18,9 @@ import re
 import time
 from datetime import timedelta
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, insert, text
+
+from tests.services import reset_postgres
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/moderation_bench"
 STATUSES = (["published"] * 60 + ["held"] * 20 + ["pending"] * 5 + ["rejected"] * 8
@@ -28,21 +29,6 @@ REASONS = [("lexicon.banned", "obscene"), ("links.many", "links"),
            ("duplicate.author", "duplicate"), ("learned.block", "learned")]
 WORDS = ("match goal coach referee transfer season league fans stadium player team "
          "مباراة هدف مدرب حكم انتقال موسم دوري جمهور ملعب لاعب فريق").split()
-
-
-def reset(url: str) -> None:
-    parsed = make_url(url).set(drivername="postgresql+psycopg")
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                           {"n": parsed.database}):
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def fill(db, count: int, rng: random.Random) -> dict:
@@ -126,7 +112,7 @@ def main() -> None:
     from moderation.extensions import db
     from moderation.review.accounts import create_moderator, issue_token
 
-    reset(args.database)
+    reset_postgres(args.database)
     app = create_app({"DATABASE_URL": args.database, "SECRET_KEY": "bench",
                       "CELERY_BROKER_URL": "memory://", "RATE_LIMIT_STORAGE": "memory://",
                       "INSTANCE_PATH": "/tmp/moderation-bench"})
