@@ -102,6 +102,16 @@ def message_json(message: WebhookMessage, with_attempts: bool = False) -> dict:
     return MessageOut(**data).model_dump(mode="json")
 
 
+def _newest_first(query, id_column, limit: int, before: int | None, to_json) -> dict:
+    """One page of a log, newest first, and the ``next_before`` id for the following page."""
+    if before is not None:
+        query = query.where(id_column < before)
+    rows = db.session.scalars(query.order_by(id_column.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    return {"items": [to_json(row) for row in rows[:limit]],
+            "next_before": rows[limit - 1].id if more else None}
+
+
 def _page() -> tuple[int, int | None]:
     errors = {}
     try:
@@ -241,12 +251,7 @@ def list_messages(site: str, endpoint_id: str):
         if status not in (MessageStatus.PENDING, MessageStatus.DELIVERED, MessageStatus.FAILED):
             raise FieldErrors({"status": ("invalid_value", {})})
         query = query.where(WebhookMessage.status == status)
-    if before is not None:
-        query = query.where(WebhookMessage.id < before)
-    rows = db.session.scalars(query.order_by(WebhookMessage.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    return jsonify({"items": [message_json(m) for m in rows[:limit]],
-                    "next_before": rows[limit - 1].id if more else None})
+    return jsonify(_newest_first(query, WebhookMessage.id, limit, before, message_json))
 
 
 @bp.get("/<endpoint_id>/messages/<message_id>")
@@ -270,12 +275,8 @@ def list_attempts(site: str, endpoint_id: str):
     endpoint = _endpoint(_site(), endpoint_id)
     limit, before = _page()
     query = select(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id)
-    if before is not None:
-        query = query.where(WebhookAttempt.id < before)
-    rows = db.session.scalars(query.order_by(WebhookAttempt.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    return jsonify({"items": [a.as_dict() for a in rows[:limit]],
-                    "next_before": rows[limit - 1].id if more else None})
+    return jsonify(_newest_first(query, WebhookAttempt.id, limit, before,
+                                 lambda attempt: attempt.as_dict()))
 
 
 @bp.post("/<endpoint_id>/messages/<message_id>/redeliver")
