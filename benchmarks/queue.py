@@ -33,7 +33,7 @@ WORDS = ("match goal coach referee transfer season league fans stadium player te
 
 def fill(db, count: int, rng: random.Random) -> dict:
     from moderation.comments.models import Comment, Thread
-    from moderation.comments.services import email_hash
+    from moderation.comments.accept import email_hash
     from moderation.extensions import utcnow
     from moderation.review.models import CommentReason
     from moderation.sites.services import create_site

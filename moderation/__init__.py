@@ -71,7 +71,9 @@ def _sqlalchemy_url(url: str) -> str:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # No pre-ping: it costs a round trip on every checkout, as much as the accept path's insert.
+    # A connection found dead fails its request with a 503 (see errors) and invalidates the pool.
+    return {"pool_size": 5, "max_overflow": 10, "pool_recycle": 3600}
 
 
 @event.listens_for(Engine, "connect")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .i18n import translate
@@ -64,6 +65,15 @@ def init_app(app: Flask) -> None:
         response = error_response(status, code)
         if status == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        # Lost connections (a restarted server) and lock timeouts: the statement did not run,
+        # and the pool has dropped the dead connection, so the client's retry will work.
+        log.warning("database unavailable: %s", exc.orig)
+        response = error_response(503, "database_unavailable")
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.errorhandler(Exception)

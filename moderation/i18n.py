@@ -82,6 +82,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Comments from this origin are not accepted by this site.",
         "ar": "هذا الموقع لا يقبل التعليقات المرسلة من هذا المصدر.",
     },
+    "database_unavailable": {
+        "en": "The database cannot be reached right now. Nothing was saved; try again shortly.",
+        "ar": "تعذّر الوصول إلى قاعدة البيانات الآن، ولم يُحفظ شيء. أعد المحاولة بعد قليل.",
+    },
     "service_unavailable": {
         "en": "The service is not ready: {detail}.",
         "ar": "الخدمة غير جاهزة الآن: {detail}.",

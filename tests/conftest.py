@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from moderation import create_app
-from moderation.comments.services import thread_ids
+from moderation.comments.accept import thread_ids
 from moderation.extensions import db as _db
 
 from .services import purge_redis, reset_postgres

@@ -295,3 +295,50 @@ def test_readiness_fails_when_the_broker_is_unreachable(app, db):
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable"
+
+
+@pytest.mark.parametrize("thread_known", [False, True])
+def test_a_banned_author_leaves_nothing_behind(client, db, site, thread_known):
+    """The ban is checked by the insert itself, on both paths: the first comment of a thread
+    (thread created in the same transaction) and a known thread (one autocommit statement)."""
+    from moderation.review.models import Sanction
+    from moderation.extensions import utcnow
+
+    site_row, key = site
+    if thread_known:
+        assert client.post("/api/v1/sites/news/comments", json=payload(author={
+            "name": "A", "email": "a@example.com"}), headers=auth(key)).status_code == 202
+    db.session.add(Sanction(site_id=site_row.id, kind="ban", ip="203.0.113.9",
+                            created_by="test", created_at=utcnow()))
+    db.session.commit()
+    before = (comment_count(db), db.session.scalar(select(func.count()).select_from(Thread)))
+    response = client.post("/api/v1/sites/news/comments", json=payload(), headers=auth(key))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "author_banned"
+    after = (comment_count(db), db.session.scalar(select(func.count()).select_from(Thread)))
+    assert after == before == ((1, 1) if thread_known else (0, 0))
+
+
+def test_a_reply_records_its_root(client, db, site):
+    _, key = site
+    ids = []
+    for parent in (None, "first", "second"):
+        data = payload(parent_id=ids[-1] if parent else None)
+        response = client.post("/api/v1/sites/news/comments", json=data, headers=auth(key))
+        assert response.status_code == 202, response.get_json()
+        ids.append(response.get_json()["id"])
+        db.session.get(Comment, ids[-1]).status = "published"
+        db.session.commit()
+    rows = {c.id: (c.parent_id, c.root_id) for c in db.session.scalars(select(Comment))}
+    assert rows == {ids[0]: (None, None), ids[1]: (ids[0], ids[0]), ids[2]: (ids[1], ids[0])}
+
+
+def test_an_unreachable_database_is_a_503_in_the_envelope(config):
+    from moderation import create_app
+
+    broken = create_app({**config, "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"})
+    response = broken.test_client().post(
+        "/api/v1/sites/news/comments", json=payload(), headers=auth("msk_x"))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == "database_unavailable"

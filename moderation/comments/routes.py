@@ -18,7 +18,7 @@ from . import queries
 from ..detection.formtoken import MAX_AGE_SECONDS as FORM_TOKEN_MAX_AGE
 from .schemas import (CommentAccepted, CommentDetail, FormToken, Limits, Schemas, ThreadPage,
                       build_schemas)
-from .services import Accepted, NewComment, accept_comment, visible_statuses
+from .accept import Accepted, NewComment, accept_comment, visible_statuses
 
 bp = Blueprint("comments", __name__, url_prefix="/api/v1/sites/<site>")
 

@@ -9,9 +9,11 @@ on other threads or sites whose text is the same (exact fingerprint) or nearly t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, case, func, insert, select, union_all
+from sqlalchemy import (ForeignKey, Index, String, bindparam, case, func, insert, select,
+                        union_all)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
@@ -56,21 +58,9 @@ def similar_recent(comment: Comment, fingerprint: str | None, signature: list[in
     if not keys:
         return 0
     since = comment.created_at - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
-    # The newest few matches of each key, so a wave of thousands of copies costs the same as
-    # a handful: past the policy's limits, more matches change nothing.
-    per_key = [
-        select(TextKey.comment_id, TextKey.key)
-        .where(TextKey.key == key, TextKey.created_at >= since,
-               TextKey.thread_id != comment.thread_id, TextKey.comment_id != comment.id)
-        .order_by(TextKey.created_at.desc()).limit(MAX_CANDIDATES).subquery()
-        for key in keys
-    ]
-    matches = union_all(*(select(sub.c.comment_id, sub.c.key) for sub in per_key)).subquery()
-    rows = db.session.execute(
-        select(matches.c.comment_id,
-               func.max(case((matches.c.key.like("fp:%"), 1), else_=0)).label("exact"))
-        .group_by(matches.c.comment_id)
-    ).all()
+    params = {f"lsh_key_{i}": key for i, key in enumerate(keys)}
+    params.update(since=since, thread_id=comment.thread_id, comment_id=comment.id)
+    rows = db.session.execute(_similar_statement(len(keys)), params).all()
     exact = {row.comment_id for row in rows if row.exact}
     candidates = [row.comment_id for row in rows if not row.exact][:MAX_CANDIDATES]
     near = 0
@@ -79,6 +69,25 @@ def similar_recent(comment: Comment, fingerprint: str | None, signature: list[in
             if similarity(signature, minhash_signature(body)) >= NEAR:
                 near += 1
     return len(exact) + near
+
+
+@lru_cache(maxsize=None)
+def _similar_statement(key_count: int):
+    """Built once per number of keys: building it costs more than running it."""
+    # The newest few matches of each key, so a wave of thousands of copies costs the same as
+    # a handful: past the policy's limits, more matches change nothing.
+    per_key = [
+        select(TextKey.comment_id, TextKey.key)
+        .where(TextKey.key == bindparam(f"lsh_key_{i}"), TextKey.created_at >= bindparam("since"),
+               TextKey.thread_id != bindparam("thread_id"),
+               TextKey.comment_id != bindparam("comment_id"))
+        .order_by(TextKey.created_at.desc()).limit(MAX_CANDIDATES).subquery()
+        for i in range(key_count)
+    ]
+    matches = union_all(*(select(sub.c.comment_id, sub.c.key) for sub in per_key)).subquery()
+    return (select(matches.c.comment_id,
+                   func.max(case((matches.c.key.like("fp:%"), 1), else_=0)).label("exact"))
+            .group_by(matches.c.comment_id))
 
 
 def index_text(comment: Comment, keys: list[str]) -> None:
@@ -92,17 +101,26 @@ def recent_counts(comment: Comment) -> tuple[int, int]:
     """Comments from the same IP and from the same email hash on the site in the flood window."""
     since = comment.created_at - timedelta(seconds=current_app.config["FLOOD_WINDOW_SECONDS"])
 
-    def count(column, value) -> int:
+    def count(column: str, value) -> int:
         if value is None:
             return 0
-        recent = (select(Comment.id).where(
-            Comment.site_id == comment.site_id, column == value, Comment.id != comment.id,
-            Comment.created_at >= since, Comment.created_at <= comment.created_at)
-            .limit(FLOOD_COUNT_CAP).subquery())
-        return db.session.scalar(select(func.count()).select_from(recent)) or 0
+        return db.session.scalar(_recent_statement(column), {
+            "site_id": comment.site_id, "value": value, "comment_id": comment.id,
+            "since": since, "until": comment.created_at}) or 0
 
-    return (count(Comment.client_ip, comment.client_ip),
-            count(Comment.author_email_hash, comment.author_email_hash))
+    return (count("client_ip", comment.client_ip),
+            count("author_email_hash", comment.author_email_hash))
+
+
+@lru_cache(maxsize=None)
+def _recent_statement(column_name: str):
+    column = Comment.__table__.c[column_name]
+    recent = (select(Comment.id).where(
+        Comment.site_id == bindparam("site_id"), column == bindparam("value"),
+        Comment.id != bindparam("comment_id"), Comment.created_at >= bindparam("since"),
+        Comment.created_at <= bindparam("until"))
+        .limit(FLOOD_COUNT_CAP).subquery())
+    return select(func.count()).select_from(recent)
 
 
 def gather(comment: Comment) -> dict:

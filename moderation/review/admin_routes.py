@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, jsonify, request, session
 from sqlalchemy import select
 
-from ..comments.services import email_hash
+from ..comments.accept import email_hash
 from ..errors import ApiError
 from ..extensions import db, utcnow
 from ..http import read_json_object

@@ -8,9 +8,10 @@ for the author's standing, the site's terms and what moderators taught.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..comments.models import Comment
 from ..errors import ApiError
@@ -21,18 +22,25 @@ from .policy import AuthorState, Learned, adjust_decision, term_check
 
 
 def _active(site_id: int, email_hash: str, ip: str | None, kinds: tuple[str, ...]):
-    who = Sanction.email_hash == email_hash
-    if ip:
-        who = or_(who, Sanction.ip == ip)
+    """The author's active sanctions of ``kinds`` (rows of kind, expires_at)."""
+    return db.session.execute(_active_statement(kinds, ip is not None), {
+        "site_id": site_id, "email_hash": email_hash, "ip": ip, "now": utcnow()})
+
+
+@lru_cache(maxsize=None)
+def _active_statement(kinds: tuple[str, ...], with_ip: bool):
+    who = Sanction.email_hash == bindparam("email_hash")
+    if with_ip:
+        who = or_(who, Sanction.ip == bindparam("ip"))
     return select(Sanction.kind, Sanction.expires_at).where(
         who, Sanction.kind.in_(kinds), Sanction.revoked_at.is_(None),
-        or_(Sanction.site_id == site_id, Sanction.site_id.is_(None)),
-        or_(Sanction.expires_at.is_(None), Sanction.expires_at > utcnow()))
+        or_(Sanction.site_id == bindparam("site_id"), Sanction.site_id.is_(None)),
+        or_(Sanction.expires_at.is_(None), Sanction.expires_at > bindparam("now")))
 
 
 def check_author_allowed(site_id: int, email_hash: str, ip: str | None) -> None:
     """403 for a banned or suspended author (by email hash or IP), before anything is stored."""
-    row = db.session.execute(_active(site_id, email_hash, ip, ("ban", "suspend")).limit(1)).first()
+    row = _active(site_id, email_hash, ip, ("ban", "suspend")).first()
     if row is None:
         return
     if row.kind == "suspend" and row.expires_at is not None:
@@ -41,17 +49,23 @@ def check_author_allowed(site_id: int, email_hash: str, ip: str | None) -> None:
 
 
 def author_state(comment: Comment) -> AuthorState:
-    kinds = frozenset(db.session.scalars(_active(
+    kinds = frozenset(row.kind for row in _active(
         comment.site_id, comment.author_email_hash, comment.client_ip,
-        ("ban", "suspend", "hold", "trust")).with_only_columns(Sanction.kind)))
-    counts = dict(db.session.execute(
-        select(Comment.status, func.count()).where(
-            Comment.site_id == comment.site_id,
-            Comment.author_email_hash == comment.author_email_hash,
-            Comment.id != comment.id)
-        .group_by(Comment.status)).all())
+        ("ban", "suspend", "hold", "trust")))
+    counts = dict(db.session.execute(_history_statement(), {
+        "site_id": comment.site_id, "email_hash": comment.author_email_hash,
+        "comment_id": comment.id}).all())
     return AuthorState(sanctions=kinds, published=counts.get("published", 0),
                        rejected=counts.get("rejected", 0) + counts.get("spam", 0))
+
+
+@lru_cache(maxsize=None)
+def _history_statement():
+    return (select(Comment.status, func.count()).where(
+        Comment.site_id == bindparam("site_id"),
+        Comment.author_email_hash == bindparam("email_hash"),
+        Comment.id != bindparam("comment_id"))
+        .group_by(Comment.status))
 
 
 @dataclass(frozen=True)
@@ -80,8 +94,9 @@ def review_context(comment: Comment, site_policy: Mapping[str, Any]) -> ReviewCo
 
 
 def index_reasons(comment_id: int, reasons: list[dict]) -> None:
-    """Mirror the decision's reason codes into ``comment_reasons`` for the queue's filters."""
-    db.session.execute(delete(CommentReason).where(CommentReason.comment_id == comment_id))
+    """Mirror the reason codes of a comment's automatic decision into ``comment_reasons`` for
+    the queue's filters. That decision is made once, on a pending comment that has no rows yet
+    (moderators' decisions keep the reasons), so there is nothing to replace."""
     seen = set()
     for reason in reasons:
         if reason["code"] in seen:

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..comments.models import Comment
-from ..comments.services import email_hash
+from ..comments.accept import email_hash
 from ..errors import ApiError, FieldErrors
 from ..extensions import db
 from ..http import read_json_object

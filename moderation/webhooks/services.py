@@ -96,7 +96,7 @@ def emit(site_id: int, event_type: str, data: Mapping[str, Any], *,
          ordering_key: str | None = None, when: datetime | None = None,
          exclude: str | None = None) -> list[WebhookMessage]:
     """One message per enabled endpoint of the site that wants ``event_type``."""
-    wanted = [e for e in _wanting(site_id, event_type) if e.id != exclude]
+    wanted = [e for e in _wants(_enabled(site_id), event_type) if e.id != exclude]
     if not wanted:
         return []
     when = when or utcnow()
@@ -158,39 +158,40 @@ def _enqueue_by_id(message_id: int, now: datetime) -> None:
 
 def comment_changed(comment, previous_status: str | None, status: str,
                     reason_codes: Iterable[str] = (), event_type: str | None = None,
-                    when: datetime | None = None) -> list[WebhookMessage]:
+                    when: datetime | None = None, *, announce_created: bool = False
+                    ) -> list[WebhookMessage]:
     """Record the webhooks a comment's change announces (call inside that change's transaction).
 
     ``event_type`` defaults to what the status change means (``events.event_for_transition``);
-    pass it for events that are not a status change (``comment.reported``).
+    pass it for events that are not a status change (``comment.reported``). With
+    ``announce_created`` (the comment's first decision), ``comment.created`` goes first.
     """
     event_type = event_type or events.event_for_transition(previous_status, status)
-    if event_type is None:
+    if event_type is None and not announce_created:
         return []
-    endpoints = _wanting(comment.site_id, event_type)
+    endpoints = _enabled(comment.site_id)
     if not endpoints:  # the common case costs one indexed query and nothing else
         return []
     from ..sites.models import Site
 
-    public = {name: getattr(comment, name, None) for name in events.PUBLIC_COMMENT_FIELDS}
-    data = events.comment_data(
-        site=db.session.get(Site, comment.site_id).slug, thread=comment.thread.external_id,
-        comment_id=comment.id, parent_id=comment.parent_id, status=status,
-        previous_status=previous_status, reason_codes=list(reason_codes), public=public)
-    return _send_comment_event(endpoints, event_type, comment.id, data, when)
-
-
-def comment_created(site_id: int, site_slug: str, comment_id: int, thread: str,
-                    parent_id: int | None, when: datetime | None = None
-                    ) -> list[WebhookMessage]:
-    """``comment.created`` for a just-inserted comment, from plain values (no row loaded)."""
-    endpoints = _wanting(site_id, "comment.created")
-    if not endpoints:
-        return []
-    data = events.comment_data(site=site_slug, thread=thread, comment_id=comment_id,
-                               parent_id=parent_id, status="pending", previous_status=None,
-                               reason_codes=[])
-    return _send_comment_event(endpoints, "comment.created", comment_id, data, when)
+    site = db.session.get(Site, comment.site_id).slug
+    thread = comment.thread.external_id
+    messages = []
+    if announce_created:
+        created = events.comment_data(
+            site=site, thread=thread, comment_id=comment.id, parent_id=comment.parent_id,
+            status="pending", previous_status=None, reason_codes=[])
+        messages += _send_comment_event(_wants(endpoints, "comment.created"), "comment.created",
+                                        comment.id, created, comment.created_at)
+    if event_type is not None:
+        public = {name: getattr(comment, name, None) for name in events.PUBLIC_COMMENT_FIELDS}
+        data = events.comment_data(
+            site=site, thread=thread, comment_id=comment.id, parent_id=comment.parent_id,
+            status=status, previous_status=previous_status, reason_codes=list(reason_codes),
+            public=public)
+        messages += _send_comment_event(_wants(endpoints, event_type), event_type, comment.id,
+                                        data, when)
+    return messages
 
 
 def _send_comment_event(endpoints, event_type: str, comment_id: int, data: Mapping[str, Any],
@@ -201,8 +202,11 @@ def _send_comment_event(endpoints, event_type: str, comment_id: int, data: Mappi
             for endpoint in endpoints]
 
 
-def _wanting(site_id: int, event_type: str) -> list[WebhookEndpoint]:
-    endpoints = db.session.scalars(
+def _enabled(site_id: int) -> list[WebhookEndpoint]:
+    return list(db.session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.site_id == site_id,
-                                      WebhookEndpoint.enabled.is_(True))).all()
+                                      WebhookEndpoint.enabled.is_(True))))
+
+
+def _wants(endpoints: Iterable[WebhookEndpoint], event_type: str) -> list[WebhookEndpoint]:
     return [endpoint for endpoint in endpoints if endpoint.wants(event_type)]

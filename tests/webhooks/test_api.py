@@ -133,7 +133,7 @@ def test_openapi_documents_the_webhook_paths(wh_client):
 
 
 def test_no_endpoint_no_messages(wh_client, site, wh_db):
-    from moderation.comments.services import NewComment, accept_comment
+    from moderation.comments.accept import NewComment, accept_comment
     from moderation.sites.services import get_site
 
     accept_comment(get_site("news"), NewComment("t1", None, None, None, "Ali", "ali@example.com",
