@@ -2,7 +2,7 @@
 
     python -m benchmarks.pipeline [--database URL] [--redis URL] [--seconds 5] [--rounds 3]
 
-Needs ``wrk`` and ``hey`` (Debian: ``apt-get install wrk hey``) and the two services. In one
+Needs ``wrk`` (Debian: ``apt-get install wrk``) and the two services. In one
 run it measures, on the same gunicorn processes:
 
 1. the ceiling: requests/s of a no-op JSON endpoint (``GET /healthz``) under wrk;
@@ -10,7 +10,8 @@ run it measures, on the same gunicorn processes:
    different), and the ratio to (1) — target >= 0.40. (1) and (2) alternate for
    ``--rounds`` rounds and the medians are reported, so a burst of load from elsewhere on
    the machine skews one round, not the ratio;
-3. POST latency p50/p99 at half the rate of (2), open-loop with hey — target p99 <= 20 ms;
+3. POST latency p50/p99 at half the rate of (2), open-loop, evenly spaced, counted from
+   when each request was due — target p99 <= 20 ms;
 4. time from POST to final status p50/p99 at 200 comments/s with a Celery worker running
    (from the database's own timestamps) — target p99 <= 500 ms;
 5. how fast the worker decides a backlog (the comments accepted in 2), web idle.
@@ -24,9 +25,7 @@ emptied first.
 from __future__ import annotations
 
 import argparse
-import csv
 import http.client
-import io
 import json
 import os
 import re
@@ -86,25 +85,16 @@ def wrk(url: str, seconds: int, connections: int, script: str | None, env: dict)
             "ok_rps": rps * (total - errors) / total if total else 0.0}
 
 
-def hey_latency(url: str, rate: float, seconds: int, key: str, body_path: str) -> dict:
-    workers = max(1, min(20, int(rate // 20)))
-    out = run(["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", f"{rate / workers:.2f}",
-               "-m", "POST", "-T", "application/json", "-H", f"Authorization: Bearer {key}",
-               "-D", body_path, "-o", "csv", url])
-    rows = list(csv.DictReader(io.StringIO(out)))
-    latencies = [float(row["response-time"]) * 1000 for row in rows]
-    ok = sum(1 for row in rows if row["status-code"] == "202")
-    return {"requests": len(rows), "accepted": ok, "rate": len(rows) / seconds,
-            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
-
-
 def paced_posts(host: str, port: int, path: str, key: str, rate: float, seconds: float,
-                tag: str) -> int:
-    """Open-loop load at a fixed rate with distinct bodies; returns how many were accepted."""
+                tag: str) -> tuple[int, list[float]]:
+    """Open-loop load: request ``i`` is due at ``start + i / rate``, evenly spaced, with a
+    distinct body. Returns how many were accepted, and each request's latency in ms counted
+    from when it was due (so a stalled server cannot hide queued requests)."""
     total = int(rate * seconds)
     start = time.monotonic() + 0.2
     lock = threading.Lock()
     state = {"next": 0, "accepted": 0}
+    latencies: list[float] = []
 
     def sender():
         conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -114,11 +104,12 @@ def paced_posts(host: str, port: int, path: str, key: str, rate: float, seconds:
                 state["next"] += 1
             if index >= total:
                 break
-            delay = start + index / rate - time.monotonic()
+            due = start + index / rate
+            delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             body = json.dumps({
-                "thread": {"id": f"decide-{index % 20}"},
+                "thread": {"id": f"{tag}-{index % 20}"},
                 "author": {"name": f"Reader {index}", "email": f"{tag}{index}@example.com"},
                 "body": f"تعليق {tag} رقم {index}: تغطية جيدة للخبر، شكرا. Comment {index}.",
             })
@@ -126,17 +117,18 @@ def paced_posts(host: str, port: int, path: str, key: str, rate: float, seconds:
                 "Content-Type": "application/json", "Authorization": f"Bearer {key}"})
             response = conn.getresponse()
             response.read()
-            if response.status == 202:
-                with lock:
-                    state["accepted"] += 1
+            elapsed = (time.monotonic() - due) * 1000
+            with lock:
+                latencies.append(elapsed)
+                state["accepted"] += response.status == 202
         conn.close()
 
-    threads = [threading.Thread(target=sender) for _ in range(16)]
+    threads = [threading.Thread(target=sender) for _ in range(24)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return state["accepted"]
+    return state["accepted"], latencies
 
 
 def decision_latencies(database: str, tag: str) -> list[float]:
@@ -229,9 +221,8 @@ def main() -> None:
     parser.add_argument("--decide-rate", type=float, default=200.0)
     parser.add_argument("--worker-concurrency", type=int, default=2)
     args = parser.parse_args()
-    for tool in ("wrk", "hey"):
-        if not shutil.which(tool):
-            sys.exit(f"{tool} not found: apt-get install wrk hey")
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
 
     from sqlalchemy.engine import make_url
 
@@ -260,9 +251,6 @@ def main() -> None:
         wait_http(base + "/healthz")
         script = Path(instance) / "post.lua"
         script.write_text(WRK_SCRIPT)
-        body = Path(instance) / "body.json"
-        body.write_text(json.dumps({"thread": {"id": "latency"}, "author": {
-            "name": "Reader", "email": "latency@example.com"}, "body": "تعليق لقياس زمن الاستجابة"}))
         wrk_env = {**os.environ, "BENCH_KEY": key}
 
         wrk(base + "/healthz", 2, args.connections, None, wrk_env)  # warm-up
@@ -277,7 +265,11 @@ def main() -> None:
         ratio = statistics.median(r[2] for r in rounds)
         accept = {"ok_rps": accept_rps, "non_2xx": sum(r[3] for r in rounds),
                   "requests": sum(r[4] for r in rounds)}
-        half = hey_latency(base + post_path, accept_rps / 2, args.seconds * 2, key, str(body))
+        half_rate = accept_rps / 2
+        half_accepted, half_latencies = paced_posts(
+            "127.0.0.1", args.port, post_path, key, half_rate, args.seconds * 2, "latency")
+        half = {"rate": half_rate, "accepted": half_accepted, "requests": len(half_latencies),
+                "p50_ms": percentile(half_latencies, 50), "p99_ms": percentile(half_latencies, 99)}
 
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "checks",
@@ -286,8 +278,8 @@ def main() -> None:
         purge_redis(args.redis)  # the backlog of phase 2 is not part of phase 4
         time.sleep(4)
         tag = f"decide{int(time.time())}-"
-        accepted = paced_posts("127.0.0.1", args.port, post_path, key, args.decide_rate,
-                               args.seconds * 2, tag)
+        accepted, _ = paced_posts("127.0.0.1", args.port, post_path, key, args.decide_rate,
+                                  args.seconds * 2, tag)
         done = wait_decided(args.database, tag, accepted, timeout=60)
         latencies = decision_latencies(args.database, tag)
         drain = drain_backlog(env, args.database, timeout=300)

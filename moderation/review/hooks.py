@@ -1,8 +1,8 @@
-"""The seam between the comment pipeline and moderation: what ``comments.services`` asks.
+"""The seam between the comment pipeline and moderation: what ``comments`` asks.
 
 Kept in one module so the pipeline's dependency on moderation is visible at a glance:
-the accept path asks one question (is the author banned?, one indexed query), the checks ask
-for the author's standing, the site's terms and what moderators taught.
+the accept path's insert checks bans itself and asks here only why an insert was refused;
+the checks ask for the author's standing, the site's terms and what moderators taught.
 """
 
 from __future__ import annotations
