@@ -128,7 +128,8 @@ def _params(site: SiteInfo, new: NewComment, thread_pk: int, now: datetime) -> d
     params = {
         "site_id": site.id, "thread_id": thread_pk, "parent_id": new.parent_id,
         "author_name": new.author_name, "author_email": new.author_email,
-        "author_email_hash": email_hash(new.author_email), "author_url": new.author_url, "body": new.body,
+        "author_email_hash": email_hash(new.author_email), "author_url": new.author_url,
+        "body": new.body,
         "client_ip": new.client_ip, "user_agent": new.user_agent, "referrer": new.referrer,
         "form_age_seconds": new.form_age_seconds, "honeypot_filled": new.honeypot_filled,
         "now": now,

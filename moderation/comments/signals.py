@@ -60,12 +60,13 @@ def similar_recent(comment: Comment, fingerprint: str | None, signature: list[in
     since = comment.created_at - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
     params = {f"lsh_key_{i}": key for i, key in enumerate(keys)}
     params.update(since=since, thread_id=comment.thread_id, comment_id=comment.id)
-    rows = db.session.execute(_similar_statement(len(keys)), params).all()
+    rows = db.session.connection().execute(_similar_statement(len(keys)), params).all()
     exact = {row.comment_id for row in rows if row.exact}
     candidates = [row.comment_id for row in rows if not row.exact][:MAX_CANDIDATES]
     near = 0
     if candidates:
-        for body in db.session.scalars(select(Comment.body).where(Comment.id.in_(candidates))):
+        for body in db.session.connection().scalars(
+                select(Comment.body).where(Comment.id.in_(candidates))):
             if similarity(signature, minhash_signature(body)) >= NEAR:
                 near += 1
     return len(exact) + near
@@ -92,7 +93,7 @@ def _similar_statement(key_count: int):
 
 def index_text(comment: Comment, keys: list[str]) -> None:
     if keys:
-        db.session.execute(insert(TextKey), [
+        db.session.connection().execute(insert(TextKey), [
             {"comment_id": comment.id, "thread_id": comment.thread_id, "key": key,
              "created_at": comment.created_at} for key in keys])
 
@@ -104,7 +105,7 @@ def recent_counts(comment: Comment) -> tuple[int, int]:
     def count(column: str, value) -> int:
         if value is None:
             return 0
-        return db.session.scalar(_recent_statement(column), {
+        return db.session.connection().scalar(_recent_statement(column), {
             "site_id": comment.site_id, "value": value, "comment_id": comment.id,
             "since": since, "until": comment.created_at}) or 0
 

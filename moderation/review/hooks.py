@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 
 from ..comments.models import Comment
 from ..errors import ApiError
@@ -23,7 +23,7 @@ from .policy import AuthorState, Learned, adjust_decision, term_check
 
 def _active(site_id: int, email_hash: str, ip: str | None, kinds: tuple[str, ...]):
     """The author's active sanctions of ``kinds`` (rows of kind, expires_at)."""
-    return db.session.execute(_active_statement(kinds, ip is not None), {
+    return db.session.connection().execute(_active_statement(kinds, ip is not None), {
         "site_id": site_id, "email_hash": email_hash, "ip": ip, "now": utcnow()})
 
 
@@ -52,7 +52,7 @@ def author_state(comment: Comment) -> AuthorState:
     kinds = frozenset(row.kind for row in _active(
         comment.site_id, comment.author_email_hash, comment.client_ip,
         ("ban", "suspend", "hold", "trust")))
-    counts = dict(db.session.execute(_history_statement(), {
+    counts = dict(db.session.connection().execute(_history_statement(), {
         "site_id": comment.site_id, "email_hash": comment.author_email_hash,
         "comment_id": comment.id}).all())
     return AuthorState(sanctions=kinds, published=counts.get("published", 0),
@@ -97,11 +97,11 @@ def index_reasons(comment_id: int, reasons: list[dict]) -> None:
     """Mirror the reason codes of a comment's automatic decision into ``comment_reasons`` for
     the queue's filters. That decision is made once, on a pending comment that has no rows yet
     (moderators' decisions keep the reasons), so there is nothing to replace."""
-    seen = set()
+    rows = {}
     for reason in reasons:
-        if reason["code"] in seen:
-            continue
-        seen.add(reason["code"])
-        db.session.add(CommentReason(comment_id=comment_id, code=reason["code"][:64],
-                                     category=str(reason.get("category", ""))[:32]))
+        code = reason["code"][:64]
+        rows.setdefault(code, {"comment_id": comment_id, "code": code,
+                               "category": str(reason.get("category", ""))[:32]})
+    if rows:
+        db.session.connection().execute(insert(CommentReason), list(rows.values()))
 
