@@ -219,8 +219,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="gthread only")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--decide-rate", type=float, default=200.0)
-    # Twice the cores: a check waits on the database for about a third of its time.
-    parser.add_argument("--worker-concurrency", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
