@@ -69,8 +69,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError):
-        # Lost connections (a restarted server) and lock timeouts: the statement did not run,
-        # and the pool has dropped the dead connection, so the client's retry will work.
+        # Lost connections (a restarted server) and lock timeouts. Nothing of the request was
+        # committed (unless the connection died during the commit itself), and the pool has
+        # dropped the dead connection, so the client's retry works.
         log.warning("database unavailable: %s", exc.orig)
         response = error_response(503, "database_unavailable")
         response.headers["Retry-After"] = "1"
