@@ -79,7 +79,8 @@ def _similar_statement(key_count: int):
     # a handful: past the policy's limits, more matches change nothing.
     per_key = [
         select(TextKey.comment_id, TextKey.key)
-        .where(TextKey.key == bindparam(f"lsh_key_{i}"), TextKey.created_at >= bindparam("since"),
+        .where(TextKey.key == bindparam(f"lsh_key_{i}"),
+               TextKey.created_at >= bindparam("since"),
                TextKey.thread_id != bindparam("thread_id"),
                TextKey.comment_id != bindparam("comment_id"))
         .order_by(TextKey.created_at.desc()).limit(MAX_CANDIDATES).subquery()
