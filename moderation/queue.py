@@ -77,10 +77,6 @@ def send_after_commit(name: str, *args) -> None:
     session.info.setdefault(_PENDING, []).append((name, args))
 
 
-def send_now(name: str, *args) -> None:
-    current_app.extensions["celery"].send_task(name, args=args)
-
-
 def send_committed(name: str, *args) -> None:
     """Send a task about rows already committed. A broker that is down loses nothing: the
     rows say what is left to do, and the sweepers send it again."""

@@ -86,18 +86,24 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
         if thread_pk is None:
             comment_id = _insert_in_new_thread(site, new, now)
         else:
-            params = _params(site, new, thread_pk, now)
-            # One statement needs no transaction of its own: autocommit saves the BEGIN and
-            # COMMIT round trips, and the statement is atomic either way.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                comment_id = conn.execute(_insert_statement(new), params).scalar()
-            if comment_id is None:
-                _raise_refusal(site, new, params)
-            else:
-                send_committed(CHECK_TASK, comment_id)
+            comment_id = _insert_in_known_thread(site, new, thread_pk, now)
         if comment_id is not None:
             return Accepted(comment_id, Status.PENDING.value, now)
     raise RuntimeError("comment refused twice for no reason that could be found")
+
+
+def _insert_in_known_thread(site: SiteInfo, new: NewComment, thread_pk: int,
+                            now: datetime) -> int | None:
+    """The usual case. One statement needs no transaction of its own: autocommit saves the
+    BEGIN and COMMIT round trips, and the statement is atomic either way."""
+    params = _params(site, new, thread_pk, now)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        comment_id = conn.execute(_insert_statement(new), params).scalar()
+    if comment_id is None:
+        _raise_refusal(site, new, params)
+        return None
+    send_committed(CHECK_TASK, comment_id)
+    return comment_id
 
 
 def _insert_in_new_thread(site: SiteInfo, new: NewComment, now: datetime) -> int | None:
