@@ -242,9 +242,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     post_path = "/api/v1/sites/bench/comments"
 
+    # Threads only for gthread: gunicorn quietly turns "sync" with --threads > 1 into gthread.
+    threads = ["--threads", str(args.threads)] if args.worker_class == "gthread" else []
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{args.port}", "-w",
-         str(args.web_workers), "-k", args.worker_class, "--threads", str(args.threads),
+         str(args.web_workers), "-k", args.worker_class, *threads,
          "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
     worker = None
     try:
