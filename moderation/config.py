@@ -71,6 +71,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PENDING_SWEEP_AFTER", float, 60.0,
             "Seconds a comment may stay `pending` before the sweeper sends its checks again."),
     Setting("SWEEP_INTERVAL", float, 30.0, "Seconds between two runs of the pending sweeper."),
+    Setting("CHECK_BATCH_SIZE", int, 50,
+            "Most comments a worker process decides in one transaction. The worker also "
+            "prefetches this many messages per process (`worker_prefetch_multiplier`)."),
+    Setting("CHECK_BATCH_WAIT", float, 0.05,
+            "Seconds a worker gathers comments into a batch before deciding the ones it has."),
     Setting("SITE_CACHE_SECONDS", float, 5.0,
             "How long a web process caches a site and its key hashes (a revoked key stops "
             "working within this time). 0 disables the cache."),

@@ -41,7 +41,12 @@ def init_celery(app: Flask) -> Celery:
         # leaves the message to be delivered again; tasks are idempotent for that reason.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
+        # Checks are decided in batches (``workers.checks.run``): a process must be able to
+        # hold a batch's worth of unacknowledged messages, plus the next one filling up.
+        worker_prefetch_multiplier=app.config["CHECK_BATCH_SIZE"],
+        task_annotations={"workers.checks.run": {
+            "flush_every": app.config["CHECK_BATCH_SIZE"],
+            "flush_interval": app.config["CHECK_BATCH_WAIT"]}},
         task_default_queue="maintenance",
         task_routes={
             "workers.checks.*": {"queue": "checks"},

@@ -7,9 +7,11 @@ the checks ask for the author's standing, the site's terms and what moderators t
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select
 
@@ -48,15 +50,20 @@ def check_author_allowed(site_id: int, email_hash: str, ip: str | None) -> None:
     raise ApiError(403, "author_banned")
 
 
-def author_state(comment: Comment) -> AuthorState:
+def author_state(comment: Comment, earlier: Mapping[int, str] | None = None) -> AuthorState:
+    """The author's sanctions and history on the site. ``earlier``: the author's other
+    comments decided in this transaction (id: status), counted by what was decided whether
+    or not the change has been flushed yet."""
     kinds = frozenset(row.kind for row in _active(
         comment.site_id, comment.author_email_hash, comment.client_ip,
         ("ban", "suspend", "hold", "trust")))
-    counts = dict(db.session.connection().execute(_history_statement(), {
+    earlier = earlier or {}
+    counts = Counter(dict(db.session.connection().execute(_history_statement(), {
         "site_id": comment.site_id, "email_hash": comment.author_email_hash,
-        "comment_id": comment.id}).all())
-    return AuthorState(sanctions=kinds, published=counts.get("published", 0),
-                       rejected=counts.get("rejected", 0) + counts.get("spam", 0))
+        "exclude": [comment.id, *earlier]}).all()))
+    counts.update(earlier.values())
+    return AuthorState(sanctions=kinds, published=counts["published"],
+                       rejected=counts["rejected"] + counts["spam"])
 
 
 @lru_cache(maxsize=None)
@@ -64,7 +71,7 @@ def _history_statement():
     return (select(Comment.status, func.count()).where(
         Comment.site_id == bindparam("site_id"),
         Comment.author_email_hash == bindparam("email_hash"),
-        Comment.id != bindparam("comment_id"))
+        Comment.id.not_in(bindparam("exclude", expanding=True)))
         .group_by(Comment.status))
 
 
@@ -80,17 +87,42 @@ class ReviewContext:
                                                        self.learned.allow | self.allowed_terms)
 
 
-def review_context(comment: Comment, site_policy: Mapping[str, Any]) -> ReviewContext:
-    learned = learned_for(comment.site_id, comment.body)
-    # The site's own banned/suspect/allowed terms are read by detection itself from the same
-    # policy dict (``banned_terms`` ...); what only moderation knows is what was learned.
-    checks = [
-        term_check(learned.block, "learned.block", "learned", 0.75,
-                   {"en": "Uses words this site's moderators keep rejecting.",
-                    "ar": "يستخدم كلمات يرفضها مشرفو هذا الموقع باستمرار."}),
-    ]
-    return ReviewContext(author_state(comment), learned, tuple(checks),
-                         frozenset(site_policy.get("allowed_terms") or ()))
+class ReviewBatch:
+    """What the checks ask moderation, for a batch of comments decided in one transaction.
+
+    Each site's learned terms are read once for all its comments in the batch. A decision
+    may reach the database only when the batch commits, so the batch keeps what it decided
+    for each author: a flood of one author's comments in one batch weighs on the author's
+    history exactly as it would have one transaction at a time.
+    """
+
+    def __init__(self, comments: Iterable[Comment]) -> None:
+        self._texts: dict[int, list[str]] = {}
+        for comment in comments:
+            self._texts.setdefault(comment.site_id, []).append(comment.body)
+        self._learned: dict[int, Callable[[str], Learned]] = {}
+        self._decided: dict[tuple[int, str], dict[int, str]] = {}
+
+    def context(self, comment: Comment, site_policy: Mapping[str, Any]) -> ReviewContext:
+        if comment.site_id not in self._learned:
+            self._learned[comment.site_id] = learned_for(
+                comment.site_id, self._texts.get(comment.site_id, [comment.body]))
+        learned = self._learned[comment.site_id](comment.body)
+        # The site's own banned/suspect/allowed terms are read by detection itself from the
+        # same policy dict (``banned_terms`` ...); what only moderation knows is what was learned.
+        checks = [
+            term_check(learned.block, "learned.block", "learned", 0.75,
+                       {"en": "Uses words this site's moderators keep rejecting.",
+                        "ar": "يستخدم كلمات يرفضها مشرفو هذا الموقع باستمرار."}),
+        ]
+        earlier = self._decided.get((comment.site_id, comment.author_email_hash))
+        return ReviewContext(author_state(comment, earlier), learned, tuple(checks),
+                             frozenset(site_policy.get("allowed_terms") or ()))
+
+    def decided(self, comment: Comment) -> None:
+        """``comment`` was decided (its new status is set, not yet written)."""
+        key = (comment.site_id, comment.author_email_hash)
+        self._decided.setdefault(key, {})[comment.id] = comment.status
 
 
 def index_reasons(comment_id: int, reasons: list[dict]) -> None:

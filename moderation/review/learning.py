@@ -7,6 +7,8 @@ checks, so the very next comment is judged with everything moderators decided so
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,19 +52,32 @@ def _bump(site_id: int, terms: list[str], label: str, delta: int) -> None:
         index_elements=["site_id", "term"], set_={column.key: column + delta}))
 
 
-def learned_for(site_id: int, text: str) -> Learned:
-    """The patterns among ``text``'s own terms (two indexed queries)."""
-    terms = terms_of(text)
-    if not terms:
-        return Learned()
-    counts = {row.term: (row.good, row.bad) for row in db.session.execute(
-        select(LearnedTerm.term, LearnedTerm.good, LearnedTerm.bad)
-        .where(LearnedTerm.site_id == site_id, LearnedTerm.term.in_(terms)))}
+def learned_for(site_id: int, texts: Iterable[str]) -> Callable[[str], Learned]:
+    """The patterns among each text's own terms, for ``texts`` on one site: the counts of
+    all their terms are read at once (two indexed queries), and the returned function gives
+    one text's patterns."""
+    terms_by_text = {text: terms_of(text) for text in texts}
+    terms = set().union(*terms_by_text.values())
+    counts = {}
+    if terms:
+        counts = {row.term: (row.good, row.bad) for row in db.session.connection().execute(
+            select(LearnedTerm.term, LearnedTerm.good, LearnedTerm.bad)
+            .where(LearnedTerm.site_id == site_id, LearnedTerm.term.in_(terms)))}
     if not counts:
-        return Learned()
-    totals = dict(db.session.execute(
+        return lambda text: Learned()
+    totals = dict(db.session.connection().execute(
         select(LabelledExample.label, func.count()).where(LabelledExample.site_id == site_id)
         .group_by(LabelledExample.label)).all())
     config = current_app.config
-    return learn(counts, totals.get("good", 0), totals.get("bad", 0),
-                 min_support=config["LEARN_MIN_EXAMPLES"], ratio=config["LEARN_RATIO"])
+
+    def for_text(text: str) -> Learned:
+        text_terms = terms_by_text.get(text)
+        if text_terms is None:
+            text_terms = terms_of(text)
+        own = {term: counts[term] for term in text_terms if term in counts}
+        if not own:
+            return Learned()
+        return learn(own, totals.get("good", 0), totals.get("bad", 0),
+                     min_support=config["LEARN_MIN_EXAMPLES"], ratio=config["LEARN_RATIO"])
+
+    return for_text

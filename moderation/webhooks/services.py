@@ -96,7 +96,7 @@ def emit(site_id: int, event_type: str, data: Mapping[str, Any], *,
          ordering_key: str | None = None, when: datetime | None = None,
          exclude: str | None = None) -> list[WebhookMessage]:
     """One message per enabled endpoint of the site that wants ``event_type``."""
-    wanted = [e for e in _wants(_enabled(site_id), event_type) if e.id != exclude]
+    wanted = [e for e in _wants(enabled_endpoints(site_id), event_type) if e.id != exclude]
     if not wanted:
         return []
     when = when or utcnow()
@@ -158,18 +158,20 @@ def _enqueue_by_id(message_id: int, now: datetime) -> None:
 
 def comment_changed(comment, previous_status: str | None, status: str,
                     reason_codes: Iterable[str] = (), event_type: str | None = None,
-                    when: datetime | None = None, *, announce_created: bool = False
-                    ) -> list[WebhookMessage]:
+                    when: datetime | None = None, *, announce_created: bool = False,
+                    endpoints: list[WebhookEndpoint] | None = None) -> list[WebhookMessage]:
     """Record the webhooks a comment's change announces (call inside that change's transaction).
 
     ``event_type`` defaults to what the status change means (``events.event_for_transition``);
     pass it for events that are not a status change (``comment.reported``). With
     ``announce_created`` (the comment's first decision), ``comment.created`` goes first.
+    ``endpoints``: the site's enabled endpoints, if the caller has read them already.
     """
     event_type = event_type or events.event_for_transition(previous_status, status)
     if event_type is None and not announce_created:
         return []
-    endpoints = _enabled(comment.site_id)
+    if endpoints is None:
+        endpoints = enabled_endpoints(comment.site_id)
     if not endpoints:  # the common case costs one indexed query and nothing else
         return []
     from ..sites.models import Site
@@ -202,10 +204,22 @@ def _send_comment_event(endpoints, event_type: str, comment_id: int, data: Mappi
             for endpoint in endpoints]
 
 
-def _enabled(site_id: int) -> list[WebhookEndpoint]:
+def enabled_endpoints(site_id: int) -> list[WebhookEndpoint]:
     return list(db.session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.site_id == site_id,
                                       WebhookEndpoint.enabled.is_(True))))
+
+
+class EndpointCache:
+    """Each site's enabled endpoints, read once for a batch of changes in one transaction."""
+
+    def __init__(self) -> None:
+        self._by_site: dict[int, list[WebhookEndpoint]] = {}
+
+    def enabled(self, site_id: int) -> list[WebhookEndpoint]:
+        if site_id not in self._by_site:
+            self._by_site[site_id] = enabled_endpoints(site_id)
+        return self._by_site[site_id]
 
 
 def _wants(endpoints: Iterable[WebhookEndpoint], event_type: str) -> list[WebhookEndpoint]:

@@ -78,7 +78,7 @@ def check_now(comment_id: int) -> str | None:
     first; then wait for its decision instead (the function is idempotent by design).
     """
     from moderation.comments.models import Comment
-    from moderation.comments.services import check_comment
+    from moderation.comments.checking import check_comment
     from moderation.extensions import db
 
     from ..conftest import wait_until
