@@ -25,7 +25,7 @@ from ..webhooks import services as webhooks
 from . import signals
 from .models import Comment, Status
 from .rendering import render_comment
-from .services import record_transition
+from .services import insert_transitions, record_transition
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def check_comments(comment_ids: Iterable[int], extra_checks=()) -> dict[int, str
         return {}
     moderation = review.ReviewBatch(comment for comment, _ in rows)
     endpoints = webhooks.EndpointCache()
+    writes = _Writes()
     decided = {}
     for comment, site_policy in rows:
         site_policy = site_policy or {}
@@ -60,9 +61,10 @@ def check_comments(comment_ids: Iterable[int], extra_checks=()) -> dict[int, str
         decision = evaluate(_facts(comment, context.author), site_policy,
                             (*extra_checks, *context.checks))
         apply_decision(comment, decision, adjust=context.adjust(comment.body),
-                       endpoints=endpoints.enabled(comment.site_id))
+                       endpoints=endpoints.enabled(comment.site_id), writes=writes)
         moderation.decided(comment)
         decided[comment.id] = comment.status  # read before the commit expires the row
+    writes.insert()
     db.session.commit()
     return decided
 
@@ -103,14 +105,28 @@ def _previous_body_statement():
         .order_by(Comment.id.desc()).limit(1))
 
 
-def apply_decision(comment: Comment, decision: Decision, adjust=None, endpoints=None) -> None:
+class _Writes:
+    """The rows a batch of decisions adds (reason index, transitions), inserted together at
+    the end: a statement for each kind, not for each comment. Nothing in the batch reads
+    them back."""
+
+    def __init__(self) -> None:
+        self.reasons: list[dict] = []
+        self.transitions: list[dict] = []
+
+    def insert(self) -> None:
+        review.index_reasons(self.reasons)
+        insert_transitions(self.transitions)
+
+
+def apply_decision(comment: Comment, decision: Decision, adjust, endpoints,
+                   writes: _Writes) -> None:
     """Store the decision; ``adjust(status, reasons)`` (sanctions, trust, learned allows) may
-    change the status and add reasons before it is recorded."""
+    change the status and add reasons before it is recorded. The comment's new row values
+    are written at the commit, its reason and transition rows by ``writes``."""
     reasons = [finding.to_dict() for finding in decision.reasons]
-    status = decision.status
-    if adjust is not None:
-        adjustment = adjust(status, reasons)
-        status, reasons = adjustment.status, [*adjustment.reasons, *reasons]
+    adjustment = adjust(decision.status, reasons)
+    status, reasons = adjustment.status, [*adjustment.reasons, *reasons]
     now = utcnow()
     previous = comment.status
     comment.status = status
@@ -122,6 +138,6 @@ def apply_decision(comment: Comment, decision: Decision, adjust=None, endpoints=
     comment.checked_at = now
     comment.updated_at = now
     comment.version += 1
-    review.index_reasons(comment.id, reasons)
+    writes.reasons += review.reason_rows(comment.id, reasons)
     record_transition(comment, previous, status, reasons=reasons, actor="system",
-                      note="automatic checks", endpoints=endpoints)
+                      note="automatic checks", endpoints=endpoints, rows=writes.transitions)

@@ -22,22 +22,32 @@ from .models import Comment, Status, Transition
 
 def record_transition(comment: Comment, from_status: str | None, to_status: str, *,
                       reasons: Sequence[dict[str, Any]], actor: str, note: str | None = None,
-                      endpoints=None) -> None:
+                      endpoints=None, rows: list[dict] | None = None) -> None:
     """Record that ``comment`` went from ``from_status`` to ``to_status`` (the caller has set
-    the new status), in the caller's transaction. ``endpoints``: the site's enabled webhook
-    endpoints, when the caller has them already (a batch of decisions)."""
+    the new status), in the caller's transaction. For a batch of decisions, the caller may
+    pass the site's enabled webhook ``endpoints`` it has read already, and a list of
+    ``rows`` to collect the transition row in and insert with the others (``insert_transitions``).
+    """
     reason_codes = [r["code"] for r in reasons]
-    # A plain insert, not an ORM object: nothing reads the row back in this transaction, and
-    # the unit of work costs more than the statement.
-    db.session.connection().execute(insert(Transition), {
-        "comment_id": comment.id, "from_status": from_status, "to_status": to_status,
-        "actor": actor, "reason_codes": reason_codes, "note": note, "created_at": utcnow()})
+    row = {"comment_id": comment.id, "from_status": from_status, "to_status": to_status,
+           "actor": actor, "reason_codes": reason_codes, "note": note, "created_at": utcnow()}
+    if rows is None:
+        insert_transitions([row])
+    else:
+        rows.append(row)
     # Webhook messages are rows of this same transaction: committed with the change or not at all.
     # The first decision also announces the comment itself, just before: the accept path stays
     # one statement, and a consumer always sees comment.created first.
     webhooks.comment_changed(comment, from_status, to_status, reason_codes,
                              announce_created=from_status == Status.PENDING.value,
                              endpoints=endpoints)
+
+
+def insert_transitions(rows: list[dict]) -> None:
+    # A plain insert, not ORM objects: nothing reads the rows back in this transaction, and
+    # the unit of work costs more than the statement.
+    if rows:
+        db.session.connection().execute(insert(Transition), rows)
 
 
 def requeue_stale_pending(limit: int = 500) -> list[int]:

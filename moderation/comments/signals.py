@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import (ForeignKey, Index, String, bindparam, case, func, insert, select,
-                        union_all)
+from sqlalchemy import (ForeignKey, Index, String, bindparam, case, func, insert, literal,
+                        select, union_all)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
@@ -100,29 +100,29 @@ def index_text(comment: Comment, keys: list[str]) -> None:
 
 
 def recent_counts(comment: Comment) -> tuple[int, int]:
-    """Comments from the same IP and from the same email hash on the site in the flood window."""
+    """Comments from the same IP and from the same email hash on the site in the flood
+    window (one statement for both)."""
     since = comment.created_at - timedelta(seconds=current_app.config["FLOOD_WINDOW_SECONDS"])
-
-    def count(column: str, value) -> int:
-        if value is None:
-            return 0
-        return db.session.connection().scalar(_recent_statement(column), {
-            "site_id": comment.site_id, "value": value, "comment_id": comment.id,
-            "since": since, "until": comment.created_at}) or 0
-
-    return (count("client_ip", comment.client_ip),
-            count("author_email_hash", comment.author_email_hash))
+    row = db.session.connection().execute(_recent_statement(comment.client_ip is not None), {
+        "site_id": comment.site_id, "ip": comment.client_ip,
+        "email_hash": comment.author_email_hash, "comment_id": comment.id,
+        "since": since, "until": comment.created_at}).one()
+    return row.from_ip or 0, row.from_email or 0
 
 
 @lru_cache(maxsize=None)
-def _recent_statement(column_name: str):
-    column = Comment.__table__.c[column_name]
-    recent = (select(Comment.id).where(
-        Comment.site_id == bindparam("site_id"), column == bindparam("value"),
-        Comment.id != bindparam("comment_id"), Comment.created_at >= bindparam("since"),
-        Comment.created_at <= bindparam("until"))
-        .limit(FLOOD_COUNT_CAP).subquery())
-    return select(func.count()).select_from(recent)
+def _recent_statement(with_ip: bool):
+    def count(column, param: str):
+        recent = (select(Comment.id).where(
+            Comment.site_id == bindparam("site_id"), column == bindparam(param),
+            Comment.id != bindparam("comment_id"), Comment.created_at >= bindparam("since"),
+            Comment.created_at <= bindparam("until"))
+            .limit(FLOOD_COUNT_CAP).subquery())
+        return select(func.count()).select_from(recent).scalar_subquery()
+
+    from_ip = count(Comment.client_ip, "ip") if with_ip else literal(0)
+    return select(from_ip.label("from_ip"),
+                  count(Comment.author_email_hash, "email_hash").label("from_email"))
 
 
 def gather(comment: Comment) -> dict:

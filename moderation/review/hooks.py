@@ -125,15 +125,19 @@ class ReviewBatch:
         self._decided.setdefault(key, {})[comment.id] = comment.status
 
 
-def index_reasons(comment_id: int, reasons: list[dict]) -> None:
-    """Mirror the reason codes of a comment's automatic decision into ``comment_reasons`` for
-    the queue's filters. That decision is made once, on a pending comment that has no rows yet
-    (moderators' decisions keep the reasons), so there is nothing to replace."""
+def reason_rows(comment_id: int, reasons: list[dict]) -> list[dict]:
+    """The ``comment_reasons`` rows mirroring the reason codes of a comment's automatic
+    decision, for the queue's filters. That decision is made once, on a pending comment that
+    has no rows yet (moderators' decisions keep the reasons), so there is nothing to replace."""
     rows = {}
     for reason in reasons:
         code = reason["code"][:64]
         rows.setdefault(code, {"comment_id": comment_id, "code": code,
                                "category": str(reason.get("category", ""))[:32]})
-    if rows:
-        db.session.connection().execute(insert(CommentReason), list(rows.values()))
+    return list(rows.values())
 
+
+def index_reasons(rows: list[dict]) -> None:
+    """Insert ``reason_rows`` (of one comment or of a batch)."""
+    if rows:
+        db.session.connection().execute(insert(CommentReason), rows)
