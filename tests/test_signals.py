@@ -90,3 +90,35 @@ def test_the_wordpress_form_carries_the_token_and_honeypot(client, db, site, wor
     comment_id = int(response.headers["Location"].rsplit("-", 1)[1])
     detail = decided(client, key, comment_id)
     assert detail["status"] == "spam" and "bot.honeypot" in codes(detail)
+
+
+def test_the_signature_cache_keys_on_id_and_creation_time(client, db, site):
+    """A cached signature is the comment's; one SQLite gave out again after a delete (same id,
+    another creation time) is read afresh, and the oldest entries make room."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from moderation.comments.models import Comment
+    from moderation.comments.signals import SignatureCache
+    from moderation.detection import minhash_signature
+
+    _, key = site
+    response = client.post("/api/v1/sites/news/comments", headers={
+        "Authorization": f"Bearer {key}"}, json={
+        "thread": {"id": "t1"}, "author": {"name": "R", "email": "r@example.com"}, "body": TEXT})
+    comment = db.session.scalar(select(Comment).where(Comment.id == response.get_json()["id"]))
+    cache = SignatureCache(size=2)
+    stale = [1, 2, 3]
+    cache.put((comment.id, comment.created_at - timedelta(days=1)), stale)
+    assert cache.get_many([(comment.id, comment.created_at)]) == [minhash_signature(TEXT)]
+    assert cache.get_many([(comment.id, comment.created_at - timedelta(days=1))]) == [stale]
+
+    # Ids no comment has: what is not cached is simply missing.
+    a, b, c = ((10**9 + n, comment.created_at) for n in range(3))
+    small = SignatureCache(size=2)
+    small.put(a, [1])
+    small.put(b, [2])
+    assert small.get_many([a]) == [[1]]  # a is now the most recently used
+    small.put(c, [3])  # evicts b
+    assert small.get_many([b]) == [] and small.get_many([a, c]) == [[1], [3]]

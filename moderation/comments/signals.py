@@ -8,6 +8,7 @@ on other threads or sites whose text is the same (exact fingerprint) or nearly t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -62,14 +63,48 @@ def similar_recent(comment: Comment, fingerprint: str | None, signature: list[in
     params.update(since=since, thread_id=comment.thread_id, comment_id=comment.id)
     rows = db.session.connection().execute(_similar_statement(len(keys)), params).all()
     exact = {row.comment_id for row in rows if row.exact}
-    candidates = [row.comment_id for row in rows if not row.exact][:MAX_CANDIDATES]
-    near = 0
-    if candidates:
-        for body in db.session.connection().scalars(
-                select(Comment.body).where(Comment.id.in_(candidates))):
-            if similarity(signature, minhash_signature(body)) >= NEAR:
-                near += 1
+    candidates = [(row.comment_id, row.created_at) for row in rows if not row.exact]
+    near = sum(similarity(signature, candidate) >= NEAR
+               for candidate in signatures.get_many(candidates[:MAX_CANDIDATES]))
+    # The next comments' candidate, most likely.
+    signatures.put((comment.id, comment.created_at), signature)
     return len(exact) + near
+
+
+class SignatureCache:
+    """MinHash signatures of recent comments, in this process. A wave of near-identical
+    comments makes every comment verify the same newest candidates; recomputing their
+    signatures was a third of such a check. A comment's body never changes; the key is its
+    id and creation time, so an id SQLite hands out again after a delete is another key."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._signatures: OrderedDict[tuple[int, datetime], list[int]] = OrderedDict()
+
+    def put(self, key: tuple[int, datetime], signature: list[int]) -> None:
+        self._signatures[key] = signature
+        self._signatures.move_to_end(key)
+        while len(self._signatures) > self.size:
+            self._signatures.popitem(last=False)
+
+    def get_many(self, keys: list[tuple[int, datetime]]) -> list[list[int]]:
+        """The signatures of the comments ``keys`` (id, created_at) name, reading the bodies
+        of those not cached at once."""
+        missing = {key[0] for key in keys if key not in self._signatures}
+        if missing:
+            for row in db.session.connection().execute(
+                    select(Comment.id, Comment.created_at, Comment.body)
+                    .where(Comment.id.in_(missing))):
+                self.put((row.id, row.created_at), minhash_signature(row.body))
+        found = []
+        for key in keys:
+            if key in self._signatures:
+                self._signatures.move_to_end(key)
+                found.append(self._signatures[key])
+        return found
+
+
+signatures = SignatureCache()
 
 
 @lru_cache(maxsize=None)
@@ -78,7 +113,7 @@ def _similar_statement(key_count: int):
     # The newest few matches of each key, so a wave of thousands of copies costs the same as
     # a handful: past the policy's limits, more matches change nothing.
     per_key = [
-        select(TextKey.comment_id, TextKey.key)
+        select(TextKey.comment_id, TextKey.key, TextKey.created_at)
         .where(TextKey.key == bindparam(f"lsh_key_{i}"),
                TextKey.created_at >= bindparam("since"),
                TextKey.thread_id != bindparam("thread_id"),
@@ -86,9 +121,11 @@ def _similar_statement(key_count: int):
         .order_by(TextKey.created_at.desc()).limit(MAX_CANDIDATES).subquery()
         for i in range(key_count)
     ]
-    matches = union_all(*(select(sub.c.comment_id, sub.c.key) for sub in per_key)).subquery()
+    matches = union_all(*(select(sub.c.comment_id, sub.c.key, sub.c.created_at)
+                          for sub in per_key)).subquery()
     return (select(matches.c.comment_id,
-                   func.max(case((matches.c.key.like("fp:%"), 1), else_=0)).label("exact"))
+                   func.max(case((matches.c.key.like("fp:%"), 1), else_=0)).label("exact"),
+                   func.max(matches.c.created_at).label("created_at"))
             .group_by(matches.c.comment_id))
 
 
