@@ -11,7 +11,6 @@ their author's history (``review.ReviewBatch``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -26,8 +25,6 @@ from . import signals
 from .models import Comment, Status
 from .rendering import render_comment
 from .services import insert_transitions, record_transition
-
-log = logging.getLogger(__name__)
 
 
 def check_comments(comment_ids: Iterable[int], extra_checks=()) -> dict[int, str]:
