@@ -11,8 +11,6 @@ see ``services.record_transition``) happen in the worker.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +20,7 @@ from sqlalchemy.sql import Insert
 
 from ..errors import FieldErrors
 from ..extensions import db, utcnow
+from ..lru import LRUCache
 from ..queue import send_after_commit, send_committed
 from ..review import hooks as review
 from ..review.models import Sanction
@@ -201,34 +200,9 @@ def _refusing_sanction(with_ip: bool, now):
         or_(SANCTIONS.c.expires_at.is_(None), SANCTIONS.c.expires_at > now))
 
 
-class _ThreadIds:
-    """Per-process cache of thread primary keys: a thread's key never changes, so most
-    comments skip the look-up. Bounded, least recently used first out."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[tuple[int, str], int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, str]) -> int | None:
-        with self._lock:
-            pk = self._ids.get(key)
-            if pk is not None:
-                self._ids.move_to_end(key)
-            return pk
-
-    def put(self, key: tuple[int, str], pk: int) -> None:
-        with self._lock:
-            self._ids[key] = pk
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._ids.clear()
-
-
-thread_ids = _ThreadIds()
+# Per-process cache of thread primary keys: a thread's key never changes, so most comments
+# skip the look-up.
+thread_ids = LRUCache(20_000)
 
 
 def _thread_pk(site_id: int, new: NewComment) -> int:

@@ -8,7 +8,6 @@ on other threads or sites whose text is the same (exact fingerprint) or nearly t
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
 from ..detection.fingerprint import NEAR
 from ..extensions import UTCDateTime, db
+from ..lru import LRUCache
 from .models import BigId, Comment
 
 # At most this many near-duplicate candidates are verified per comment; a campaign larger
@@ -78,30 +78,24 @@ class SignatureCache:
     id and creation time, so an id SQLite hands out again after a delete is another key."""
 
     def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._signatures: OrderedDict[tuple[int, datetime], list[int]] = OrderedDict()
+        self._signatures = LRUCache(size)
 
     def put(self, key: tuple[int, datetime], signature: list[int]) -> None:
-        self._signatures[key] = signature
-        self._signatures.move_to_end(key)
-        while len(self._signatures) > self.size:
-            self._signatures.popitem(last=False)
+        self._signatures.put(key, signature)
 
     def get_many(self, keys: list[tuple[int, datetime]]) -> list[list[int]]:
         """The signatures of the comments ``keys`` (id, created_at) name, reading the bodies
         of those not cached at once."""
-        missing = {key[0] for key in keys if key not in self._signatures}
+        found = {key: self._signatures.get(key) for key in keys}
+        missing = {key[0] for key, signature in found.items() if signature is None}
         if missing:
             for row in db.session.connection().execute(
                     select(Comment.id, Comment.created_at, Comment.body)
                     .where(Comment.id.in_(missing))):
-                self.put((row.id, row.created_at), minhash_signature(row.body))
-        found = []
-        for key in keys:
-            if key in self._signatures:
-                self._signatures.move_to_end(key)
-                found.append(self._signatures[key])
-        return found
+                key = (row.id, row.created_at)
+                found[key] = minhash_signature(row.body)
+                self.put(key, found[key])
+        return [found[key] for key in keys if found.get(key) is not None]
 
 
 signatures = SignatureCache()

@@ -105,8 +105,8 @@ class ReviewBatch:
 
     def context(self, comment: Comment, site_policy: Mapping[str, Any]) -> ReviewContext:
         if comment.site_id not in self._learned:
-            self._learned[comment.site_id] = learned_for(
-                comment.site_id, self._texts.get(comment.site_id, [comment.body]))
+            self._learned[comment.site_id] = learned_for(comment.site_id,
+                                                          self._texts[comment.site_id])
         learned = self._learned[comment.site_id](comment.body)
         # The site's own banned/suspect/allowed terms are read by detection itself from the
         # same policy dict (``banned_terms`` ...); what only moderation knows is what was learned.

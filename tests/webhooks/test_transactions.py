@@ -18,12 +18,17 @@ def _types(db):
         select(WebhookMessage).order_by(WebhookMessage.id))]
 
 
-def test_rolled_back_change_leaves_no_message_and_sends_no_task(wh_db, site, receiver):
+def _accepted_with_an_endpoint(wh_db, site, receiver):
+    """A comment accepted on ``site``, which has one webhook endpoint."""
     site_row, _ = site
     services.create_endpoint(site_row.id, url=receiver.url())
     wh_db.session.commit()
-    accepted = accept_comment(get_site("news"), NewComment(
+    return accept_comment(get_site("news"), NewComment(
         "t1", None, None, None, "Ali", "ali@example.com", None, "hello"))
+
+
+def test_rolled_back_change_leaves_no_message_and_sends_no_task(wh_db, site, receiver):
+    accepted = _accepted_with_an_endpoint(wh_db, site, receiver)
     # The accept path writes only the comment: comment.created goes with the first decision.
     assert _types(wh_db) == []
 
@@ -39,11 +44,7 @@ def test_rolled_back_change_leaves_no_message_and_sends_no_task(wh_db, site, rec
 
 
 def test_created_is_announced_once_before_the_first_decision_only(wh_db, site, receiver):
-    site_row, _ = site
-    services.create_endpoint(site_row.id, url=receiver.url())
-    wh_db.session.commit()
-    accepted = accept_comment(get_site("news"), NewComment(
-        "t1", None, None, None, "Ali", "ali@example.com", None, "hello"))
+    accepted = _accepted_with_an_endpoint(wh_db, site, receiver)
     comment = wh_db.session.get(Comment, accepted.id)
     comment.status = "held"
     record_transition(comment, "pending", "held", reasons=[], actor="system")
