@@ -7,11 +7,17 @@ drops it, so a worker can never be told about a row that does not exist (yet).
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
+import os
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from celery import Celery, Task
+from celery.utils.nodenames import anon_nodename
 from flask import Flask, current_app
 from kombu.transport import redis as kombu_redis
 from sqlalchemy import event
@@ -72,6 +78,7 @@ def init_celery(app: Flask) -> Celery:
         celery.conf.broker_transport_options = {"visibility_timeout": 3600}
         if broker_url.startswith("redis://"):  # rediss:// keeps kombu's own TLS handling
             celery.conf.broker_transport = f"{__name__}:RedisTransport"
+            app.extensions["moderation.publisher"] = RedisPublisher(celery, broker_url)
     app.extensions["celery"] = celery
     return celery
 
@@ -86,10 +93,14 @@ def send_committed(name: str, *args) -> None:
     """Send a task about rows already committed. A broker that is down loses nothing: the
     rows say what is left to do, and the sweepers send it again."""
     try:
-        # Our tasks take ids: their repr is short and safe, and giving it saves Celery's
-        # saferepr (a tenth of a publish).
-        current_app.extensions["celery"].send_task(name, args=args, argsrepr=repr(args),
-                                                   kwargsrepr="{}")
+        publisher = current_app.extensions.get("moderation.publisher")
+        if publisher is not None:
+            publisher.send(name, args)
+        else:
+            # Our tasks take ids: their repr is short and safe, and giving it saves Celery's
+            # saferepr (a tenth of a publish).
+            current_app.extensions["celery"].send_task(name, args=args, argsrepr=repr(args),
+                                                       kwargsrepr="{}")
     except Exception:
         log.exception("could not send %s%r; the sweeper will retry", name, args)
 
@@ -129,3 +140,54 @@ class RedisTransport(kombu_redis.Transport):
     """``redis://`` with ``_RedisChannel``; set as ``broker_transport`` for Redis brokers."""
 
     Channel = _RedisChannel
+
+
+class RedisPublisher:
+    """Sends a task to a ``redis://`` broker as one LPUSH of the message ``send_task`` sends.
+
+    ``send_task`` costs about 0.5 ms of CPU per message, most of it in kombu's producer
+    (binding and copying entities, the declare cache, the retry wrapper); every accepted
+    comment pays it, in the request. Here Celery's own ``as_task_v2`` builds the task message
+    and it goes into kombu's Redis envelope as kombu would put it (the queue's name as the
+    list key at the default priority, the body base64-encoded), for about 0.1 ms. A worker
+    cannot tell the two apart; ``tests/test_queue.py`` compares them field by field, so a
+    Celery or kombu upgrade that changes the format fails there first.
+    """
+
+    def __init__(self, celery: Celery, url: str) -> None:
+        self._celery, self._url = celery, url
+        self._queues: dict[str, str] = {}
+        self._client: redis.Redis | None = None
+        self._pid: int | None = None
+        self._origin = ""
+
+    def send(self, name: str, args: tuple) -> str:
+        """Send task ``name`` with ``args`` (ids: plain JSON); return the task id."""
+        client = self._connected()
+        queue = self._queues.get(name)
+        if queue is None:
+            queue = self._queues[name] = self._celery.amqp.router.route({}, name)["queue"].name
+        task_id = str(uuid.uuid4())
+        headers, properties, body, _ = self._celery.amqp.as_task_v2(
+            task_id, name, args=args, argsrepr=repr(args), kwargsrepr="{}", origin=self._origin,
+            reply_to=self._celery.thread_oid)
+        properties.update(
+            argsrepr=headers["argsrepr"], kwargsrepr="{}", delivery_mode=2,
+            delivery_info={"exchange": "", "routing_key": queue}, priority=0,
+            body_encoding="base64", delivery_tag=str(uuid.uuid4()))
+        message = {
+            "body": base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii"),
+            "content-encoding": "utf-8", "content-type": "application/json",
+            "headers": headers, "properties": properties,
+        }
+        client.lpush(queue, json.dumps(message))
+        return task_id
+
+    def _connected(self) -> redis.Redis:
+        # One client per process: a client made before a fork (gunicorn, Celery's prefork
+        # pool) must not share its sockets with the children.
+        if self._pid != os.getpid():
+            self._client = redis.Redis.from_url(self._url, socket_connect_timeout=5,
+                                                socket_timeout=5)
+            self._pid, self._origin = os.getpid(), anon_nodename()
+        return self._client

@@ -41,3 +41,37 @@ def test_publishing_through_it_reaches_the_queue_with_one_client(config):
         with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
             assert first is second  # one client object, not one per command
     server.flushdb()
+
+
+def _comparable(raw: bytes) -> dict:
+    """A broker message with what differs between any two sends (ids, tags) blanked out."""
+    import base64
+
+    message = json.loads(raw)
+    message["body"] = json.loads(base64.b64decode(message["body"]))
+    for key in ("id", "root_id"):
+        message["headers"][key] = "<id>"
+    for key in ("correlation_id", "delivery_tag"):
+        message["properties"][key] = "<id>"
+    return message
+
+
+@pytest.mark.skipif(not REDIS.startswith("redis://"), reason="needs TEST_BROKER_URL=redis://")
+@pytest.mark.parametrize("name, queue", [("workers.checks.run", "checks"),
+                                         ("workers.webhooks.deliver", "webhooks"),
+                                         ("workers.maintenance.reject_sanctioned", "maintenance")])
+def test_the_publisher_sends_exactly_what_send_task_sends(config, name, queue):
+    """``RedisPublisher`` writes kombu's envelope by hand: it must stay the same message, to
+    the field, as Celery's own ``send_task`` for every queue, or workers would misread it."""
+    import redis
+
+    url = REDIS.rsplit("/", 1)[0] + "/10"
+    server = redis.Redis.from_url(url)
+    server.flushdb()
+    app = create_app({**config, "CELERY_BROKER_URL": url})
+    task_id = app.extensions["moderation.publisher"].send(name, (42,))
+    app.extensions["celery"].send_task(name, args=(42,), argsrepr="(42,)", kwargsrepr="{}")
+    theirs, ours = server.lrange(queue, 0, -1)  # LPUSH: the newest first
+    assert json.loads(ours)["headers"]["id"] == task_id
+    assert _comparable(ours) == _comparable(theirs)
+    server.flushdb()
