@@ -122,3 +122,47 @@ def test_the_signature_cache_keys_on_id_and_creation_time(client, db, site):
     assert small.get_many([a]) == [[1]]  # a is now the most recently used
     small.put(c, [3])  # evicts b
     assert small.get_many([b]) == [] and small.get_many([a, c]) == [[1], [3]]
+
+
+def test_the_postgresql_near_duplicate_query_finds_what_the_portable_one_finds(client, db, site):
+    """On PostgreSQL the near-duplicate look-up is one LATERAL join over an array of keys; the
+    portable form (SQLite) is one UNION branch per key. Both must return the same rows: the
+    newest 25 matches per key, other threads only, inside the window, not the comment itself."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from moderation.comments.models import Comment
+    from moderation.comments.signals import (MAX_CANDIDATES, TextKey,
+                                             _similar_statement_lateral, _similar_statement_union)
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the LATERAL form is PostgreSQL's")
+    _, key = site
+    ids = [client.post("/api/v1/sites/news/comments", headers={
+        "Authorization": f"Bearer {key}"}, json={
+        "thread": {"id": "t1"}, "author": {"name": "R", "email": f"r{n}@example.com"},
+        "body": f"{TEXT} {n}"}).get_json()["id"] for n in range(45)]
+    comment = db.session.get(Comment, ids[0])
+    now, window = comment.created_at, timedelta(hours=1)
+
+    def row(n, thread_id, key, age=timedelta(0)):
+        return {"comment_id": ids[n], "thread_id": thread_id, "key": key,
+                "created_at": now - age}
+
+    # "fp:a": 40 matches on other threads (only the newest 25 count), one on the comment's
+    # own thread, one too old; "b": two, and the comment itself; "c": none.
+    rows = [row(1 + n, 1000 + n, "fp:a", timedelta(seconds=n)) for n in range(40)]
+    rows += [row(41, comment.thread_id, "fp:a"), row(42, 7, "fp:a", 2 * window),
+             row(43, 2000, "b"), row(44, 2001, "b", timedelta(minutes=5)), row(0, 2002, "b")]
+    db.session.execute(insert(TextKey), rows)
+    db.session.commit()
+
+    keys = ["fp:a", "b", "c"]
+    params = {"since": now - window, "thread_id": comment.thread_id, "comment_id": comment.id}
+    portable = db.session.execute(_similar_statement_union(len(keys)), {
+        **params, **{f"lsh_key_{i}": k for i, k in enumerate(keys)}}).all()
+    lateral = db.session.execute(_similar_statement_lateral(), {**params, "keys": keys}).all()
+    assert sorted(lateral) == sorted(portable)
+    assert sorted(r.comment_id for r in portable) == sorted(ids[1:1 + MAX_CANDIDATES] + ids[43:45])
+    assert sum(row.exact for row in portable) == MAX_CANDIDATES
