@@ -55,7 +55,7 @@ def _bump(site_id: int, terms: list[str], label: str, delta: int) -> None:
 def learned_for(site_id: int, texts: Iterable[str]) -> Callable[[str], Learned]:
     """The patterns among each text's own terms, for ``texts`` on one site: the counts of
     all their terms are read at once (two indexed queries), and the returned function gives
-    one text's patterns."""
+    the patterns of one of ``texts``."""
     terms_by_text = {text: terms_of(text) for text in texts}
     terms = set().union(*terms_by_text.values())
     counts = {}
@@ -71,10 +71,7 @@ def learned_for(site_id: int, texts: Iterable[str]) -> Callable[[str], Learned]:
     config = current_app.config
 
     def for_text(text: str) -> Learned:
-        text_terms = terms_by_text.get(text)
-        if text_terms is None:
-            text_terms = terms_of(text)
-        own = {term: counts[term] for term in text_terms if term in counts}
+        own = {term: counts[term] for term in terms_by_text[text] if term in counts}
         if not own:
             return Learned()
         return learn(own, totals.get("good", 0), totals.get("bad", 0),
