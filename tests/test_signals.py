@@ -166,3 +166,53 @@ def test_the_postgresql_near_duplicate_query_finds_what_the_portable_one_finds(c
     assert sorted(lateral) == sorted(portable)
     assert sorted(r.comment_id for r in portable) == sorted(ids[1:1 + MAX_CANDIDATES] + ids[43:45])
     assert sum(row.exact for row in portable) == MAX_CANDIDATES
+
+
+def test_the_postgresql_batch_reads_the_prior_facts_the_portable_statements_read(app, client, db,
+                                                                                 site):
+    """On PostgreSQL the author's previous comment and the flood counts of a whole batch are
+    one statement; the portable form (SQLite) is two statements per comment. Both must give
+    the same facts: counts capped at 100, the window's start included, other sites and the
+    comment itself left out, no IP counting nothing."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from moderation.comments.models import Comment
+    from moderation.comments.signals import (FLOOD_COUNT_CAP, Prior, prior_facts,
+                                             previous_text, recent_counts)
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the batch statement is PostgreSQL's")
+    _, key = site
+
+    def post(body, email, ip):
+        return client.post("/api/v1/sites/news/comments", headers={
+            "Authorization": f"Bearer {key}"}, json={
+            "thread": {"id": "t1"}, "author": {"name": "R", "email": email}, "body": body,
+            "client": {"ip": ip} if ip else {}}).get_json()["id"]
+
+    flood = [post(f"flood {n}", "flood@example.com", "198.51.100.1")
+             for n in range(FLOOD_COUNT_CAP + 5)]
+    edge = post("at the window's start", "quiet@example.com", "198.51.100.2")
+    old = post("before the window", "quiet@example.com", "198.51.100.2")
+    no_ip = post("no address given", "quiet@example.com", None)
+    last = post("the newest", "quiet@example.com", "198.51.100.2")
+    newest = db.session.get(Comment, last).created_at
+    window = timedelta(seconds=app.config["FLOOD_WINDOW_SECONDS"])
+    for comment_id, created_at in ((edge, newest - window),
+                                   (old, newest - window - timedelta(microseconds=1))):
+        db.session.execute(update(Comment).where(Comment.id == comment_id)
+                           .values(created_at=created_at))
+    db.session.commit()
+    db.session.expire_all()
+
+    comments = [db.session.get(Comment, comment_id) for comment_id in (flood[-1], no_ip, last)]
+    batch = prior_facts(comments)
+    portable = {comment.id: Prior(previous_text(comment), *recent_counts(comment))
+                for comment in comments}
+    assert batch == portable
+    assert batch[flood[-1]] == Prior(f"flood {FLOOD_COUNT_CAP + 3}", FLOOD_COUNT_CAP,
+                                     FLOOD_COUNT_CAP)
+    assert batch[no_ip] == Prior("before the window", 0, 2)  # edge, old: both inside its window
+    assert batch[last] == Prior("no address given", 1, 2)  # edge counts, old does not

@@ -46,7 +46,9 @@ def check_comments(comment_ids: Iterable[int], extra_checks=()) -> dict[int, str
     if not rows:
         db.session.rollback()
         return {}
-    moderation = review.ReviewBatch(comment for comment, _ in rows)
+    comments = [comment for comment, _ in rows]
+    moderation = review.ReviewBatch(comments)
+    prior = signals.prior_facts(comments)
     endpoints = webhooks.EndpointCache()
     writes = _Writes()
     decided = {}
@@ -55,7 +57,7 @@ def check_comments(comment_ids: Iterable[int], extra_checks=()) -> dict[int, str
         # Moderation's contribution: sanctions and reputation of the author, the site's terms
         # and the patterns learned from its moderators' decisions (extra checks + an adjustment).
         context = moderation.context(comment, site_policy)
-        decision = evaluate(_facts(comment, context.author), site_policy,
+        decision = evaluate(_facts(comment, prior[comment.id], context.author), site_policy,
                             (*extra_checks, *context.checks))
         apply_decision(comment, decision, adjust=context.adjust(comment.body),
                        endpoints=endpoints.enabled(comment.site_id), writes=writes)
@@ -81,25 +83,11 @@ def _lock_statement():
             .with_for_update(of=Comment, skip_locked=True))
 
 
-def _facts(comment: Comment, author) -> CommentFacts:
-    previous = db.session.connection().scalar(_previous_body_statement(), {
-        "site_id": comment.site_id, "email_hash": comment.author_email_hash,
-        "comment_id": comment.id})
+def _facts(comment: Comment, prior: signals.Prior, author) -> CommentFacts:
     return CommentFacts(text=comment.body, author_name=comment.author_name,
                         author_email=comment.author_email, author_url=comment.author_url,
-                        previous_text=previous, **signals.gather(comment),
+                        **signals.gather(comment, prior),
                         author_published=author.published, author_rejected=author.rejected)
-
-
-@lru_cache(maxsize=None)
-def _previous_body_statement():
-    """The author's comment before this one on the site (built once: building costs more
-    than running it)."""
-    return (select(Comment.body).where(
-        Comment.site_id == bindparam("site_id"),
-        Comment.author_email_hash == bindparam("email_hash"),
-        Comment.id < bindparam("comment_id"))
-        .order_by(Comment.id.desc()).limit(1))
 
 
 class _Writes:

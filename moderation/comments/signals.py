@@ -1,22 +1,28 @@
-"""The facts for the checks that need the database: flood counts and the near-duplicate index.
+"""The facts for the checks that need the database: the author's previous comment, flood
+counts and the near-duplicate index.
 
 The detection package decides what the facts mean; this module only counts, with indexed
 queries (no scans): comments from one IP or email hash on a site in a window, and comments
 on other threads or sites whose text is the same (exact fingerprint) or nearly the same
 (MinHash LSH band keys, verified by the estimated similarity of the candidates' texts).
+
+The previous comment and the flood counts do not depend on any decision, so they are read
+for a whole batch of comments at once (``prior_facts``); the near-duplicate index does (each
+comment must find the ones indexed before it), so it is read and written comment by comment.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import (ARRAY, ForeignKey, Index, String, bindparam, case, func, insert,
-                        literal, select, true, union_all)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (ARRAY, BigInteger, ForeignKey, Index, Interval, String, bindparam, case,
+                        func, insert, literal, select, true, union_all)
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from ..detection import lsh_keys, minhash_signature, similarity, text_fingerprint
+from ..detection import fingerprint_and_signature, lsh_keys, minhash_signature, similarity
 from ..detection.fingerprint import NEAR
 from ..extensions import UTCDateTime, db
 from ..lru import LRUCache
@@ -46,10 +52,9 @@ class TextKey(db.Model):
 
 def text_keys(text: str) -> tuple[str | None, list[int], list[str]]:
     """The exact fingerprint, the MinHash signature and the index keys of a text."""
-    fingerprint = text_fingerprint(text) or None
-    signature = minhash_signature(text)
+    fingerprint, signature = fingerprint_and_signature(text)
     keys = ([f"fp:{fingerprint}"] if fingerprint else []) + lsh_keys(signature)
-    return fingerprint, signature, keys
+    return fingerprint or None, signature, keys
 
 
 def similar_recent(comment: Comment, fingerprint: str | None, signature: list[int],
@@ -154,6 +159,52 @@ def index_text(comment: Comment, keys: list[str]) -> None:
              "created_at": comment.created_at} for key in keys])
 
 
+@dataclass(frozen=True)
+class Prior:
+    """What the database holds about a comment's author and address, whatever is decided:
+    the author's previous comment on the site, and the flood counts."""
+
+    previous_text: str | None
+    from_ip: int
+    from_email: int
+
+
+def prior_facts(comments: list[Comment]) -> dict[int, Prior]:
+    """``Prior`` of each comment, by id: one statement for the whole batch on PostgreSQL,
+    three per comment on SQLite (whose datetimes are text, so the window cannot be
+    subtracted in SQL)."""
+    if not comments:
+        return {}
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return {comment.id: Prior(previous_text(comment), *recent_counts(comment))
+                for comment in comments}
+    rows = connection.execute(_prior_statement(), {
+        "ids": [comment.id for comment in comments],
+        "window": timedelta(seconds=current_app.config["FLOOD_WINDOW_SECONDS"])})
+    return {row.id: Prior(row.previous_text, row.from_ip, row.from_email) for row in rows}
+
+
+def previous_text(comment: Comment) -> str | None:
+    """The same author's comment before this one on the site."""
+    return db.session.connection().scalar(_previous_statement(), {
+        "site_id": comment.site_id, "email_hash": comment.author_email_hash,
+        "comment_id": comment.id})
+
+
+@lru_cache(maxsize=None)
+def _previous_statement():
+    return _previous(Comment, bindparam("site_id"), bindparam("email_hash"),
+                     bindparam("comment_id"))
+
+
+def _previous(earlier, site_id, email_hash, comment_id):
+    return (select(earlier.body).where(earlier.site_id == site_id,
+                                       earlier.author_email_hash == email_hash,
+                                       earlier.id < comment_id)
+            .order_by(earlier.id.desc()).limit(1))
+
+
 def recent_counts(comment: Comment) -> tuple[int, int]:
     """Comments from the same IP and from the same email hash on the site in the flood
     window (one statement for both)."""
@@ -165,27 +216,54 @@ def recent_counts(comment: Comment) -> tuple[int, int]:
     return row.from_ip or 0, row.from_email or 0
 
 
+def _recent_count(column, value, site_id, comment_id, since, until, correlate=()):
+    """How many comments whose ``column`` is ``value`` on the site in [since, until], besides
+    the comment itself, counted up to ``FLOOD_COUNT_CAP``."""
+    recent = (select(Comment.id).where(
+        Comment.site_id == site_id, column == value, Comment.id != comment_id,
+        Comment.created_at >= since, Comment.created_at <= until)
+        .limit(FLOOD_COUNT_CAP).correlate(*correlate).subquery())
+    return select(func.count()).select_from(recent).scalar_subquery()
+
+
 @lru_cache(maxsize=None)
 def _recent_statement(with_ip: bool):
     def count(column, param: str):
-        recent = (select(Comment.id).where(
-            Comment.site_id == bindparam("site_id"), column == bindparam(param),
-            Comment.id != bindparam("comment_id"), Comment.created_at >= bindparam("since"),
-            Comment.created_at <= bindparam("until"))
-            .limit(FLOOD_COUNT_CAP).subquery())
-        return select(func.count()).select_from(recent).scalar_subquery()
+        return _recent_count(column, bindparam(param), bindparam("site_id"),
+                             bindparam("comment_id"), bindparam("since"), bindparam("until"))
 
     from_ip = count(Comment.client_ip, "ip") if with_ip else literal(0)
     return select(from_ip.label("from_ip"),
                   count(Comment.author_email_hash, "email_hash").label("from_email"))
 
 
-def gather(comment: Comment) -> dict:
+@lru_cache(maxsize=None)
+def _prior_statement():
+    """PostgreSQL: ``Prior`` for the comments ``ids``, each row's facts from correlated
+    subqueries on the same indexes as the per-comment statements (a NULL IP matches
+    nothing, so it counts 0)."""
+    current = aliased(Comment, name="current")
+    earlier = aliased(Comment, name="earlier")
+    since = current.created_at - bindparam("window", type_=Interval())
+
+    def count(column, value):
+        return _recent_count(column, value, current.site_id, current.id, since,
+                             current.created_at, correlate=(current,))
+
+    previous = _previous(earlier, current.site_id, current.author_email_hash,
+                         current.id).scalar_subquery()
+    return (select(current.id, previous.label("previous_text"),
+                   count(Comment.client_ip, current.client_ip).label("from_ip"),
+                   count(Comment.author_email_hash, current.author_email_hash).label("from_email"))
+            .where(current.id == func.any(bindparam("ids", type_=ARRAY(BigInteger)))))
+
+
+def gather(comment: Comment, prior: Prior) -> dict:
     """The database facts for ``CommentFacts``, and the comment's text added to the index."""
     fingerprint, signature, keys = text_keys(comment.body)
     similar = similar_recent(comment, fingerprint, signature, keys)
     index_text(comment, keys)
-    from_ip, from_email = recent_counts(comment)
-    return {"similar_recent": similar, "recent_from_ip": from_ip,
-            "recent_from_email": from_email, "honeypot_filled": bool(comment.honeypot_filled),
+    return {"previous_text": prior.previous_text, "similar_recent": similar,
+            "recent_from_ip": prior.from_ip, "recent_from_email": prior.from_email,
+            "honeypot_filled": bool(comment.honeypot_filled),
             "form_age_seconds": comment.form_age_seconds}

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from .checks import Check, assess, is_trusted, run_checks
-from .fingerprint import lsh_keys, minhash_signature, similarity, text_fingerprint
+from .fingerprint import (fingerprint_and_signature, lsh_keys, minhash_signature, similarity,
+                          text_fingerprint)
 from .findings import CommentFacts, Decision, Finding, Span
 from .formtoken import form_age_seconds, issue_form_token
 from .normalize import normalize
@@ -27,5 +28,6 @@ def evaluate(facts: CommentFacts, site_settings: Mapping[str, Any] | None = None
 
 
 __all__ = ["Check", "CommentFacts", "Decision", "Finding", "Policy", "Span", "decide",
-           "evaluate", "form_age_seconds", "issue_form_token", "lsh_keys", "minhash_signature", "normalize", "run_checks", "similarity",
+           "evaluate", "fingerprint_and_signature", "form_age_seconds", "issue_form_token",
+           "lsh_keys", "minhash_signature", "normalize", "run_checks", "similarity",
            "text_fingerprint"]

@@ -40,7 +40,10 @@ def _words(text: str) -> list[str]:
 
 
 def text_fingerprint(text: str) -> str:
-    words = _words(text)
+    return _fingerprint(_words(text))
+
+
+def _fingerprint(words: list[str]) -> str:
     if len(words) < MIN_WORDS:
         return ""
     return hashlib.blake2b(" ".join(words).encode(), digest_size=12).hexdigest()
@@ -52,11 +55,18 @@ def _shingles(words: list[str]) -> set[str]:
 
 
 def minhash_signature(text: str) -> list[int]:
-    """``PERMUTATIONS`` minimum hashes of the text's character 5-grams; [] for short texts.
+    """``PERMUTATIONS`` minimum hashes of the text's character 5-grams; [] for short texts."""
+    return _signature(_words(text))
 
-    Vectorised: uint64 arithmetic wraps modulo 2**64, which is exactly ``& MASK``.
-    """
+
+def fingerprint_and_signature(text: str) -> tuple[str, list[int]]:
+    """``text_fingerprint`` and ``minhash_signature`` of a text, splitting it into words once."""
     words = _words(text)
+    return _fingerprint(words), _signature(words)
+
+
+def _signature(words: list[str]) -> list[int]:
+    # Vectorised: uint64 arithmetic wraps modulo 2**64, which is exactly ``& MASK``.
     if len(words) < MIN_WORDS:
         return []
     hashes = np.fromiter((int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(),

@@ -98,7 +98,11 @@ _FOLDED: dict[str, str] = {}
 _CONFUSABLE_RE = re.compile("[" + "".join(CONFUSABLES) + "]")
 
 
+@lru_cache(maxsize=8)
 def normalize(text: str) -> Normalized:
+    """The folded text and its offset map. The last few results are kept: a check reads the
+    same comment's normalised text several times (the analysis, the fingerprint, the
+    signature), and a ``Normalized`` is immutable."""
     cache = _FOLDED
     parts = []
     for ch in text:

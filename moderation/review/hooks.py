@@ -8,7 +8,7 @@ the checks ask for the author's standing, the site's terms and what moderators t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -50,29 +50,60 @@ def check_author_allowed(site_id: int, email_hash: str, ip: str | None) -> None:
     raise ApiError(403, "author_banned")
 
 
-def author_state(comment: Comment, earlier: Mapping[int, str] | None = None) -> AuthorState:
-    """The author's sanctions and history on the site. ``earlier``: the author's other
-    comments decided in this transaction (id: status), counted by what was decided whether
-    or not the change has been flushed yet."""
-    kinds = frozenset(row.kind for row in _active(
-        comment.site_id, comment.author_email_hash, comment.client_ip,
-        ("ban", "suspend", "hold", "trust")))
-    earlier = earlier or {}
-    counts = Counter(dict(db.session.connection().execute(_history_statement(), {
-        "site_id": comment.site_id, "email_hash": comment.author_email_hash,
-        "exclude": [comment.id, *earlier]}).all()))
-    counts.update(earlier.values())
-    return AuthorState(sanctions=kinds, published=counts["published"],
-                       rejected=counts["rejected"] + counts["spam"])
+# The sanctions that weigh on a decision (ban and suspend also refuse a comment at the door).
+STANDING_KINDS = ("ban", "suspend", "hold", "trust")
+
+
+def _sanctions_of(comments: list[Comment]) -> list:
+    """The active sanctions of ``STANDING_KINDS`` on the authors of ``comments`` (by email
+    hash or IP, on their sites or on every site): rows of site_id, email_hash, ip, kind."""
+    return db.session.connection().execute(_sanctions_statement(), {
+        "hashes": sorted({comment.author_email_hash for comment in comments}),
+        "ips": sorted({comment.client_ip for comment in comments if comment.client_ip}),
+        "sites": sorted({comment.site_id for comment in comments}),
+        "now": utcnow()}).all()
+
+
+@lru_cache(maxsize=None)
+def _sanctions_statement():
+    return select(Sanction.site_id, Sanction.email_hash, Sanction.ip, Sanction.kind).where(
+        or_(Sanction.email_hash.in_(bindparam("hashes", expanding=True)),
+            Sanction.ip.in_(bindparam("ips", expanding=True))),
+        Sanction.kind.in_(STANDING_KINDS), Sanction.revoked_at.is_(None),
+        or_(Sanction.site_id.in_(bindparam("sites", expanding=True)), Sanction.site_id.is_(None)),
+        or_(Sanction.expires_at.is_(None), Sanction.expires_at > bindparam("now")))
+
+
+def _sanction_kinds(sanctions: list, comment: Comment) -> frozenset[str]:
+    return frozenset(
+        row.kind for row in sanctions
+        if row.site_id in (None, comment.site_id)
+        and (row.email_hash == comment.author_email_hash
+             or (comment.client_ip and row.ip == comment.client_ip)))
+
+
+def _history_of(comments: list[Comment]) -> dict[tuple[int, str], Counter]:
+    """How many of each status the authors of ``comments`` have on their sites, leaving out
+    the comments themselves (a batch's comments are all pending until it commits)."""
+    rows = db.session.connection().execute(_history_statement(), {
+        "sites": sorted({comment.site_id for comment in comments}),
+        "hashes": sorted({comment.author_email_hash for comment in comments}),
+        "exclude": [comment.id for comment in comments]})
+    history: dict[tuple[int, str], Counter] = {}
+    for site_id, email_hash, status, count in rows:
+        history.setdefault((site_id, email_hash), Counter())[status] = count
+    return history
 
 
 @lru_cache(maxsize=None)
 def _history_statement():
-    return (select(Comment.status, func.count()).where(
-        Comment.site_id == bindparam("site_id"),
-        Comment.author_email_hash == bindparam("email_hash"),
-        Comment.id.not_in(bindparam("exclude", expanding=True)))
-        .group_by(Comment.status))
+    # Every (site, hash) pair of the lists, a superset of the batch's authors when it spans
+    # sites; the extra pairs are never looked at.
+    return (select(Comment.site_id, Comment.author_email_hash, Comment.status, func.count())
+            .where(Comment.site_id.in_(bindparam("sites", expanding=True)),
+                   Comment.author_email_hash.in_(bindparam("hashes", expanding=True)),
+                   Comment.id.not_in(bindparam("exclude", expanding=True)))
+            .group_by(Comment.site_id, Comment.author_email_hash, Comment.status))
 
 
 @dataclass(frozen=True)
@@ -88,20 +119,34 @@ class ReviewContext:
 
 
 class ReviewBatch:
-    """What the checks ask moderation, for a batch of comments decided in one transaction.
+    """What the checks ask moderation, for a batch of pending comments decided in one
+    transaction.
 
-    Each site's learned terms are read once for all its comments in the batch. A decision
-    may reach the database only when the batch commits, so the batch keeps what it decided
-    for each author: a flood of one author's comments in one batch weighs on the author's
-    history exactly as it would have one transaction at a time.
+    The authors' sanctions and histories are read once for the batch (two statements), and
+    each site's learned terms once for all its comments. A decision may reach the database
+    only when the batch commits, so the batch keeps what it decided for each author: a flood
+    of one author's comments in one batch weighs on the author's history exactly as it
+    would have one transaction at a time.
     """
 
-    def __init__(self, comments: Iterable[Comment]) -> None:
+    def __init__(self, comments: list[Comment]) -> None:
         self._texts: dict[int, list[str]] = {}
         for comment in comments:
             self._texts.setdefault(comment.site_id, []).append(comment.body)
         self._learned: dict[int, Callable[[str], Learned]] = {}
         self._decided: dict[tuple[int, str], dict[int, str]] = {}
+        self._sanctions = _sanctions_of(comments)
+        self._history = _history_of(comments)
+
+    def author(self, comment: Comment) -> AuthorState:
+        """The author's sanctions, and history on the site: what was there when the batch
+        began, and what the batch has decided for the author's comments before this one."""
+        key = (comment.site_id, comment.author_email_hash)
+        counts = Counter(self._history.get(key, ()))
+        counts.update(self._decided.get(key, {}).values())
+        return AuthorState(sanctions=_sanction_kinds(self._sanctions, comment),
+                           published=counts["published"],
+                           rejected=counts["rejected"] + counts["spam"])
 
     def context(self, comment: Comment, site_policy: Mapping[str, Any]) -> ReviewContext:
         if comment.site_id not in self._learned:
@@ -115,8 +160,7 @@ class ReviewBatch:
                        {"en": "Uses words this site's moderators keep rejecting.",
                         "ar": "يستخدم كلمات يرفضها مشرفو هذا الموقع باستمرار."}),
         ]
-        earlier = self._decided.get((comment.site_id, comment.author_email_hash))
-        return ReviewContext(author_state(comment, earlier), learned, tuple(checks),
+        return ReviewContext(self.author(comment), learned, tuple(checks),
                              frozenset(site_policy.get("allowed_terms") or ()))
 
     def decided(self, comment: Comment) -> None:

@@ -144,3 +144,57 @@ def test_the_accept_path_is_one_statement_that_also_checks_sanctions(app, client
     assert statements[0].lstrip().startswith("INSERT INTO comments")
     assert "sanctions" in statements[0] and "email_hash" in statements[0]
     assert "sanctions.ip" in statements[0]
+
+
+def test_a_batch_reads_each_authors_sanctions_as_the_per_author_look_up_does(db, client, sites):
+    """A batch of checks reads its authors' sanctions in one statement and sorts them out per
+    comment: by email hash or by IP, on the comment's site or on every site, and not the ones
+    expired, revoked or of another site."""
+    from datetime import timedelta
+
+    from moderation.comments.accept import email_hash
+    from moderation.comments.models import Comment
+    from moderation.extensions import utcnow
+    from moderation.review.hooks import STANDING_KINDS, ReviewBatch, _active
+    from moderation.review.models import Sanction
+
+    news, news_key = sites["news"]
+    sport, sport_key = sites["sport"]
+    ids = {
+        "watched": post_comment(client, news_key, "one", email="watch@example.com"),
+        "watched_on_sport": post_comment(client, sport_key, "two", email="watch@example.com",
+                                         site="sport"),
+        "from_the_ip": post_comment(client, news_key, "three", email="other@example.com",
+                                    ip="198.51.100.9"),
+        "no_ip": post_comment(client, sport_key, "four", email="editor@example.com",
+                              site="sport", ip=None),
+        "expired_and_revoked": post_comment(client, news_key, "five", email="past@example.com"),
+    }
+    now = utcnow()
+    db.session.add_all([
+        Sanction(site_id=news.id, kind="hold", email_hash=email_hash("watch@example.com"),
+                 created_by="t"),
+        Sanction(site_id=None, kind="trust", ip="198.51.100.9", created_by="t"),
+        Sanction(site_id=sport.id, kind="trust", email_hash=email_hash("editor@example.com"),
+                 created_by="t"),
+        Sanction(site_id=sport.id, kind="hold", ip="203.0.113.7", created_by="t"),
+        Sanction(site_id=news.id, kind="hold", email_hash=email_hash("past@example.com"),
+                 expires_at=now - timedelta(minutes=1), created_by="t"),
+        Sanction(site_id=news.id, kind="trust", email_hash=email_hash("past@example.com"),
+                 revoked_at=now, created_by="t"),
+    ])
+    db.session.commit()
+
+    comments = [db.session.get(Comment, comment_id) for comment_id in ids.values()]
+    batch = ReviewBatch(comments)
+    one_by_one = {comment.id: frozenset(row.kind for row in _active(
+        comment.site_id, comment.author_email_hash, comment.client_ip, STANDING_KINDS))
+        for comment in comments}
+    assert {comment.id: batch.author(comment).sanctions for comment in comments} == one_by_one
+    assert one_by_one == {
+        ids["watched"]: {"hold"},
+        ids["watched_on_sport"]: {"hold"},  # the IP's hold on sport, not news' email hold
+        ids["from_the_ip"]: {"trust"},
+        ids["no_ip"]: {"trust"},
+        ids["expired_and_revoked"]: frozenset(),
+    }
