@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from . import errors
 from .config import load_config, resolve_embedded_defaults
 from .extensions import db, migrate
+from .http import CookieSessions
 from .queue import init_celery
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -24,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(settings["DATABASE_URL"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.session_interface = CookieSessions()
     app.json.ensure_ascii = False  # Arabic stays readable in responses
     app.json.sort_keys = False
     app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE", "Lax")

@@ -195,7 +195,10 @@ def _refusing_sanction(with_ip: bool, now):
     if with_ip:
         who = or_(who, SANCTIONS.c.ip == _param("client_ip"))
     return exists().where(
-        who, SANCTIONS.c.kind.in_(("ban", "suspend")), SANCTIONS.c.revoked_at.is_(None),
+        # Two comparisons, not IN: a tuple becomes an "expanding" parameter, which SQLAlchemy
+        # re-renders into the statement on every execution.
+        who, or_(SANCTIONS.c.kind == "ban", SANCTIONS.c.kind == "suspend"),
+        SANCTIONS.c.revoked_at.is_(None),
         or_(SANCTIONS.c.site_id == _param("site_id"), SANCTIONS.c.site_id.is_(None)),
         or_(SANCTIONS.c.expires_at.is_(None), SANCTIONS.c.expires_at > now))
 
