@@ -58,6 +58,10 @@ def test_the_same_text_across_threads_is_caught(client, db, site, worker):
     same_thread = send(client, key, "A different and ordinary remark about the economy today.",
                        thread="a", email="five@example.com", ip="192.0.2.5")
     assert not {"duplicate.seen", "duplicate.across"} & set(codes(same_thread))
+    # Reworded, so the exact fingerprint differs: only the MinHash band keys can find it.
+    reworded = send(client, key, TEXT.replace("today", "right now"), thread="e",
+                    email="six@example.com", ip="192.0.2.6")
+    assert "duplicate.across" in codes(reworded)
 
 
 def test_a_filled_honeypot_is_spam(client, db, site, worker):

@@ -153,10 +153,29 @@ def _similar_statement_union(key_count: int):
 
 
 def index_text(comment: Comment, keys: list[str]) -> None:
-    if keys:
-        db.session.connection().execute(insert(TextKey), [
+    if not keys:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_index_statement_array(), {
+            "comment_id": comment.id, "thread_id": comment.thread_id, "keys": keys,
+            "created_at": comment.created_at})
+    else:
+        connection.execute(insert(TextKey), [
             {"comment_id": comment.id, "thread_id": comment.thread_id, "key": key,
              "created_at": comment.created_at} for key in keys])
+
+
+@lru_cache(maxsize=None)
+def _index_statement_array():
+    """PostgreSQL: a comment's keys as one array, one row each, in one statement (an
+    executemany is a statement per key)."""
+    keys = (func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("key")
+            .render_derived(name="k"))
+    return insert(TextKey).from_select(
+        ["comment_id", "thread_id", "key", "created_at"],
+        select(bindparam("comment_id", type_=BigInteger), bindparam("thread_id", type_=BigInteger),
+               keys.c.key, bindparam("created_at", type_=UTCDateTime)).select_from(keys))
 
 
 @dataclass(frozen=True)
