@@ -92,17 +92,24 @@ def send_after_commit(name: str, *args) -> None:
 def send_committed(name: str, *args) -> None:
     """Send a task about rows already committed. A broker that is down loses nothing: the
     rows say what is left to do, and the sweepers send it again."""
+    send_committed_many(name, [args])
+
+
+def send_committed_many(name: str, calls: list[tuple]) -> None:
+    """Send task ``name`` once for each tuple of arguments in ``calls`` (rows already
+    committed); with a ``redis://`` broker, as one command."""
     try:
         publisher = current_app.extensions.get("moderation.publisher")
         if publisher is not None:
-            publisher.send(name, args)
-        else:
+            publisher.send_many(name, calls)
+            return
+        celery = current_app.extensions["celery"]
+        for args in calls:
             # Our tasks take ids: their repr is short and safe, and giving it saves Celery's
             # saferepr (a tenth of a publish).
-            current_app.extensions["celery"].send_task(name, args=args, argsrepr=repr(args),
-                                                       kwargsrepr="{}")
+            celery.send_task(name, args=args, argsrepr=repr(args), kwargsrepr="{}")
     except Exception:
-        log.exception("could not send %s%r; the sweeper will retry", name, args)
+        log.exception("could not send %s for %r; the sweeper will retry", name, calls[:20])
 
 
 @event.listens_for(Session, "after_commit")
@@ -164,25 +171,35 @@ class RedisPublisher:
 
     def send(self, name: str, args: tuple) -> str:
         """Send task ``name`` with ``args`` (ids: plain JSON); return the task id."""
+        return self.send_many(name, [args])[0]
+
+    def send_many(self, name: str, calls: list[tuple]) -> list[str]:
+        """Send task ``name`` once per tuple of arguments, all in one LPUSH (the messages
+        are consumed in the order given); return the task ids."""
         client = self._connected()
         queue = self._queues.get(name)
         if queue is None:
             queue = self._queues[name] = self._celery.amqp.router.route({}, name)["queue"].name
-        task_id = str(uuid.uuid4())
-        headers, properties, body, _ = self._celery.amqp.as_task_v2(
-            task_id, name, args=args, argsrepr=repr(args), kwargsrepr="{}", origin=self._origin,
-            reply_to=self._celery.thread_oid)
-        properties.update(
-            argsrepr=headers["argsrepr"], kwargsrepr="{}", delivery_mode=2,
-            delivery_info={"exchange": "", "routing_key": queue}, priority=0,
-            body_encoding="base64", delivery_tag=str(uuid.uuid4()))
-        message = {
-            "body": base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii"),
-            "content-encoding": "utf-8", "content-type": "application/json",
-            "headers": headers, "properties": properties,
-        }
-        client.lpush(queue, json.dumps(message))
-        return task_id
+        task_ids, messages = [], []
+        for args in calls:
+            task_id = str(uuid.uuid4())
+            headers, properties, body, _ = self._celery.amqp.as_task_v2(
+                task_id, name, args=args, argsrepr=repr(args), kwargsrepr="{}",
+                origin=self._origin, reply_to=self._celery.thread_oid)
+            properties.update(
+                argsrepr=headers["argsrepr"], kwargsrepr="{}", delivery_mode=2,
+                delivery_info={"exchange": "", "routing_key": queue}, priority=0,
+                body_encoding="base64", delivery_tag=str(uuid.uuid4()))
+            messages.append(json.dumps({
+                "body": base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii"),
+                "content-encoding": "utf-8", "content-type": "application/json",
+                "headers": headers, "properties": properties,
+            }))
+            task_ids.append(task_id)
+        # LPUSH puts each value at the head in turn and consumers take from the tail, so
+        # the first message given is the first consumed.
+        client.lpush(queue, *messages)
+        return task_ids
 
     def _connected(self) -> redis.Redis:
         # One client per process: a client made before a fork (gunicorn, Celery's prefork

@@ -75,3 +75,37 @@ def test_the_publisher_sends_exactly_what_send_task_sends(config, name, queue):
     assert json.loads(ours)["headers"]["id"] == task_id
     assert _comparable(ours) == _comparable(theirs)
     server.flushdb()
+
+
+@pytest.mark.skipif(not REDIS.startswith("redis://"), reason="needs TEST_BROKER_URL=redis://")
+def test_several_messages_go_in_one_command_and_are_consumed_in_the_order_given(config,
+                                                                                monkeypatch):
+    """A group insert announces its comments with one LPUSH; a worker takes them from the
+    tail, first comment first, each the message ``send_task`` would have sent."""
+    import redis
+
+    url = REDIS.rsplit("/", 1)[0] + "/10"
+    server = redis.Redis.from_url(url)
+    server.flushdb()
+    app = create_app({**config, "CELERY_BROKER_URL": url})
+    celery = app.extensions["celery"]
+    celery.send_task("workers.checks.run", args=(7,), argsrepr="(7,)", kwargsrepr="{}")
+    (reference,) = server.lrange("checks", 0, -1)
+    server.delete("checks")
+
+    commands = []
+    server_lpush = redis.Redis.lpush
+
+    def counting_lpush(self, name, *values):
+        commands.append(len(values))
+        return server_lpush(self, name, *values)
+
+    monkeypatch.setattr(redis.Redis, "lpush", counting_lpush)
+    task_ids = app.extensions["moderation.publisher"].send_many(
+        "workers.checks.run", [(7,), (8,), (9,)])
+    assert commands == [3]
+    consumed = [server.rpop("checks") for _ in range(3)]  # as kombu's BRPOP takes them
+    assert [json.loads(raw)["headers"]["id"] for raw in consumed] == task_ids
+    assert [json.loads(raw)["headers"]["argsrepr"] for raw in consumed] == ["(7,)", "(8,)", "(9,)"]
+    assert _comparable(consumed[0]) == _comparable(reference)
+    server.flushdb()

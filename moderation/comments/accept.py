@@ -6,6 +6,12 @@ then one message to the ``checks`` queue. The statement also refuses a banned au
 unknown parent, so nothing is stored for a refused comment and a stored one is complete.
 Detection, rendering and webhooks (``comment.created`` is written with the first decision,
 see ``services.record_transition``) happen in the worker.
+
+In a web process with threads, the comments that arrive while one insert is in flight share
+the next (``moderation.groupcommit``): on PostgreSQL one statement stores them all
+(``_insert_many``: the same checks, row by row, over arrays of the rows' values), on SQLite
+one transaction; then one command sends all their messages. Each request still gets its own
+answer: its comment's id, or its own refusal.
 """
 
 from __future__ import annotations
@@ -14,14 +20,20 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, func, insert, literal, null, or_, select
+from collections.abc import Sequence
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import (and_, bindparam, exists, func, insert, literal, null, or_, select,
+                        text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
 from ..errors import FieldErrors
 from ..extensions import db, utcnow
+from ..groupcommit import GroupCommit
 from ..lru import LRUCache
-from ..queue import send_after_commit, send_committed
+from ..queue import send_after_commit, send_committed_many
 from ..review import hooks as review
 from ..review.models import Sanction
 from ..sites.services import SiteInfo
@@ -93,16 +105,43 @@ def accept_comment(site: SiteInfo, new: NewComment) -> Accepted:
 
 def _insert_in_known_thread(site: SiteInfo, new: NewComment, thread_pk: int,
                             now: datetime) -> int | None:
-    """The usual case. One statement needs no transaction of its own: autocommit saves the
-    BEGIN and COMMIT round trips, and the statement is atomic either way."""
+    """The usual case: the comment joins the next group insert of this process."""
     params = _params(site, new, thread_pk, now)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        comment_id = conn.execute(_insert_statement(new), params).scalar()
+    comment_id = _group().submit(params)
     if comment_id is None:
         _raise_refusal(site, new, params)
-        return None
-    send_committed(CHECK_TASK, comment_id)
     return comment_id
+
+
+def _group() -> GroupCommit[dict, int | None]:
+    extensions = current_app.extensions
+    group = extensions.get("moderation.accept_group")
+    if group is None:
+        group = extensions.setdefault("moderation.accept_group", GroupCommit(
+            store_comments, max_batch=current_app.config["ACCEPT_BATCH_MAX"]))
+    return group
+
+
+def store_comments(rows: Sequence[dict]) -> list[int | None]:
+    """Store comments on known threads, then send their checks: each row's id, or None for
+    a row the statement refused (banned author, parent not visible).
+
+    One row, or many on PostgreSQL, is one statement in autocommit: that saves the BEGIN and
+    COMMIT round trips, and a statement is atomic either way. Many rows elsewhere (SQLite)
+    are one transaction of one-row statements, so one commit."""
+    if len(rows) > 1 and db.engine.dialect.name != "postgresql":
+        with db.engine.begin() as conn:
+            ids = [conn.execute(_insert_statement(row), row).scalar() for row in rows]
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if len(rows) == 1:
+                ids = [conn.execute(_insert_statement(rows[0]), rows[0]).scalar()]
+            else:
+                ids = _insert_many(conn, rows)
+    stored = [(comment_id,) for comment_id in ids if comment_id is not None]
+    if stored:
+        send_committed_many(CHECK_TASK, stored)
+    return ids
 
 
 def _insert_in_new_thread(site: SiteInfo, new: NewComment, now: datetime) -> int | None:
@@ -110,7 +149,7 @@ def _insert_in_new_thread(site: SiteInfo, new: NewComment, now: datetime) -> int
     same transaction as the comment, so a refused comment leaves no empty thread behind."""
     thread_pk = _thread_pk(site.id, new)
     params = _params(site, new, thread_pk, now)
-    comment_id = db.session.execute(_insert_statement(new), params).scalar()
+    comment_id = db.session.execute(_insert_statement(params), params).scalar()
     if comment_id is None:
         db.session.rollback()
         _raise_refusal(site, new, params)
@@ -141,6 +180,7 @@ def _params(site: SiteInfo, new: NewComment, thread_pk: int, now: datetime) -> d
     }
     if new.parent_id is not None:
         params["visible"] = list(visible_statuses(site.policy))
+        params["hide_reported"] = len(params["visible"]) == 1
     return params
 
 
@@ -153,10 +193,10 @@ _CONSTANTS = {"status": Status.PENDING.value, "scores": {}, "reasons": [], "vers
 _statements: dict[tuple[bool, bool], Insert] = {}
 
 
-def _insert_statement(new: NewComment) -> Insert:
-    """The insert, built once per shape (reply or not, client IP known or not): building a
-    statement costs more than running a cached one."""
-    shape = (new.parent_id is not None, new.client_ip is not None)
+def _insert_statement(row: dict) -> Insert:
+    """The insert of one row, built once per shape (reply or not, client IP known or not):
+    building a statement costs more than running a cached one."""
+    shape = (row["parent_id"] is not None, row["client_ip"] is not None)
     if shape not in _statements:
         _statements[shape] = _build_insert(*shape)
     return _statements[shape]
@@ -173,6 +213,55 @@ def _build_insert(reply: bool, with_ip: bool) -> Insert:
         where = and_(where, exists(_parent_root(_param("parent_id"))))
     return (insert(COMMENTS).from_select(list(row), select(*row.values()).where(where))
             .returning(COMMENTS.c.id))
+
+
+# The multi-row insert (PostgreSQL): the rows come as one array per column, and each row
+# goes through the same checks as ``_build_insert``'s. Each row takes its id from the
+# sequence first, so the ids returned by the insert can be matched back to the rows (a
+# refused row keeps its number unused, as a rolled-back insert does).
+_ARRAYS = {"site_id": "integer", "thread_id": "bigint", "parent_id": "bigint",
+           "author_name": "text", "author_email": "text", "author_email_hash": "text",
+           "author_url": "text", "body": "text", "client_ip": "text", "user_agent": "text",
+           "referrer": "text", "form_age_seconds": "double precision",
+           "honeypot_filled": "boolean", "hide_reported": "boolean",
+           "now": "timestamp with time zone"}
+_INSERT_MANY = text(f"""
+WITH batch AS MATERIALIZED (
+    SELECT nextval((SELECT pg_get_serial_sequence('comments', 'id'))) AS id, b.*
+    FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _ARRAYS.items())})
+         WITH ORDINALITY AS b({", ".join(_ARRAYS)}, ord)
+), stored AS (
+    INSERT INTO comments (id, {", ".join(_FROM_PARAMS)}, root_id, status, scores, reasons,
+                          version, check_attempts, risk, report_count, created_at, updated_at,
+                          check_enqueued_at)
+    SELECT b.id, {", ".join(f"b.{name}" for name in _FROM_PARAMS)}, parent.root, 'pending',
+           '{{}}', '[]', 1, 0, 0, 0, b.now, b.now, b.now
+    FROM batch b
+    LEFT JOIN LATERAL (
+        SELECT coalesce(p.root_id, p.id) AS root FROM comments p
+        WHERE p.id = b.parent_id AND p.thread_id = b.thread_id
+          AND (p.status = 'published' OR (p.status = 'reported' AND NOT b.hide_reported))
+    ) parent ON true
+    WHERE (b.parent_id IS NULL OR parent.root IS NOT NULL)
+      AND NOT EXISTS (
+        SELECT 1 FROM sanctions s
+        WHERE (s.email_hash = b.author_email_hash OR s.ip = b.client_ip)
+          AND (s.kind = 'ban' OR s.kind = 'suspend') AND s.revoked_at IS NULL
+          AND (s.site_id = b.site_id OR s.site_id IS NULL)
+          AND (s.expires_at IS NULL OR s.expires_at > b.now))
+    RETURNING id
+)
+SELECT stored.id FROM batch LEFT JOIN stored ON stored.id = batch.id ORDER BY batch.ord
+""")
+
+
+def _insert_many(conn, rows: Sequence[dict]) -> list[int | None]:
+    """Store several rows with one statement (PostgreSQL); each row's id, or None if refused."""
+    columns: dict[str, list[Any]] = {name: [] for name in _ARRAYS}
+    for row in rows:
+        for name, values in columns.items():
+            values.append(row.get(name, False) if name == "hide_reported" else row[name])
+    return list(conn.execute(_INSERT_MANY, columns).scalars())
 
 
 def _param(name: str):
