@@ -20,9 +20,12 @@ run it measures, on the same gunicorn processes:
    index is empty and whose worker has just started;
 5. how fast the worker decides a backlog (the comments accepted in 2 and 3), web idle.
 
-gunicorn runs ``sync`` workers by default: with ``gthread`` and wrk's few keep-alive
-connections, whichever worker accepted more connections does more of the work, and the
-figures swing by a factor of three from run to run. The database named by ``--database`` is
+gunicorn runs as the README's production command does (``gthread``, 4 workers x 4 threads;
+``--worker-class sync`` for the other kind), and every request closes its connection
+(``Connection: close``), as a sync worker always does: with gthread and wrk's few keep-alive
+connections, whichever worker accepted more of them does more of the work, and the figures
+swing by a factor of three from run to run. ``--keep-alive`` keeps connections open instead
+(the no-op then gains more than the accept path does). The database named by ``--database`` is
 emptied first. From phase 4 on, a thread runs ``ANALYZE`` every ``--analyze-every`` seconds,
 standing in for autovacuum (off on the CI machines' PostgreSQL; see ``Analyzer``).
 """
@@ -52,6 +55,7 @@ local key = os.getenv("BENCH_KEY")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. key
+if os.getenv("BENCH_CLOSE") == "1" then wrk.headers["Connection"] = "close" end
 request = function()
   counter = counter + 1
   local id = tostring(counter) .. "-" .. tostring(math.random(1, 1000000000))
@@ -109,8 +113,14 @@ def reader_comment(index: int, rng) -> tuple[str, str]:
     return f"{body} ({index})", f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
 
 
+# The no-op's requests, with the same connection handling as the accept path's.
+NOOP_SCRIPT = """
+if os.getenv("BENCH_CLOSE") == "1" then wrk.headers["Connection"] = "close" end
+"""
+
+
 def paced_posts(host: str, port: int, path: str, key: str, rate: float, seconds: float,
-                tag: str, wave: bool = False) -> tuple[int, list[float]]:
+                tag: str, wave: bool = False, close: bool = True) -> tuple[int, list[float]]:
     """Open-loop load: request ``i`` is due at ``start + i / rate``, evenly spaced, with a
     distinct body: readers' comments of random words from random addresses, or with
     ``wave``, near-identical comments from one address (a spam wave, like phase 2's).
@@ -150,8 +160,10 @@ def paced_posts(host: str, port: int, path: str, key: str, rate: float, seconds:
                 "author": {"name": f"Reader {index}", "email": f"{tag}{index}@example.com"},
                 "body": text, "client": {"ip": ip},
             })
-            conn.request("POST", path, body=body, headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+            if close:
+                headers["Connection"] = "close"
+            conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             elapsed = (time.monotonic() - due) * 1000
@@ -272,6 +284,27 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise TimeoutError(url)
 
 
+def report(args, rounds, noop_rps, accept_rps, ratio, accept, half, half_rounds) -> None:
+    """Phases 1-3."""
+    threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+    print(f"machine: {os.cpu_count()} cores; gunicorn {args.web_workers} {args.worker_class} "
+          f"workers{threads}; wrk 1 thread, {args.connections} connections"
+          f"{' kept alive' if args.keep_alive else ', each request on a new one'}; "
+          f"{args.rounds} rounds of {args.seconds}s")
+    print("   rounds (no-op req/s, accepted/s, ratio): " + "; ".join(
+        f"{r[0]:.0f}, {r[1]:.0f}, {r[2]:.2f}" for r in rounds))
+    print(f"1. no-op JSON endpoint (GET /healthz):    {noop_rps:8.0f} req/s (median)")
+    print(f"2. POST comments, accepted (202):         {accept_rps:8.0f} comments/s (median; "
+          f"{accept['non_2xx']} non-2xx of {accept['requests']})")
+    print(f"   ratio accepted / no-op:                {ratio:8.2f}   (median of the rounds' "
+          f"ratios; target >= 0.40)")
+    print(f"3. POST latency at {half['rate']:.0f} req/s "
+          f"({'given' if args.paced_rate else 'half of 2'}): p50 {half['p50_ms']:.1f} ms, "
+          f"p99 {half['p99_ms']:.1f} ms (medians of the rounds)   (target p99 <= 20 ms; "
+          f"{half['accepted']}/{half['requests']} accepted)")
+    print("   rounds (p50, p99 ms): " + "; ".join(f"{r[2]:.1f}, {r[3]:.1f}" for r in half_rounds))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1/moderation_bench")
@@ -280,11 +313,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=4, help="gthread only")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="keep connections open (default: Connection: close on every request)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--decide-rate", type=float, default=200.0)
     parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--paced-rate", type=float, default=None,
+                        help="phase 3's rate in requests/s (default: half of phase 2's)")
+    parser.add_argument("--web-only", action="store_true",
+                        help="phases 1-3 only (no Celery worker): the web side's figures")
     parser.add_argument("--analyze-every", type=float, default=10.0,
                         help="seconds between ANALYZEs standing in for autovacuum")
     args = parser.parse_args()
@@ -321,12 +360,15 @@ def main() -> None:
         wait_http(base + "/healthz")
         script = Path(instance) / "post.lua"
         script.write_text(WRK_SCRIPT)
-        wrk_env = {**os.environ, "BENCH_KEY": key}
+        noop_script = Path(instance) / "noop.lua"
+        noop_script.write_text(NOOP_SCRIPT)
+        wrk_env = {**os.environ, "BENCH_KEY": key, "BENCH_CLOSE": "0" if args.keep_alive else "1"}
 
-        wrk(base + "/healthz", 2, args.connections, None, wrk_env)  # warm-up
+        wrk(base + "/healthz", 2, args.connections, str(noop_script), wrk_env)  # warm-up
         rounds = []
         for _ in range(args.rounds):
-            noop = wrk(base + "/healthz", args.seconds, args.connections, None, wrk_env)
+            noop = wrk(base + "/healthz", args.seconds, args.connections, str(noop_script),
+                       wrk_env)
             accept = wrk(base + post_path, args.seconds, args.connections, str(script), wrk_env)
             rounds.append((noop["rps"], accept["ok_rps"], accept["ok_rps"] / noop["rps"],
                            accept["non_2xx"], accept["requests"]))
@@ -335,11 +377,12 @@ def main() -> None:
         ratio = statistics.median(r[2] for r in rounds)
         accept = {"ok_rps": accept_rps, "non_2xx": sum(r[3] for r in rounds),
                   "requests": sum(r[4] for r in rounds)}
-        half_rate = accept_rps / 2
+        half_rate = args.paced_rate or accept_rps / 2
         half_rounds = []
         for index in range(args.rounds):
             accepted_n, latencies_ms = paced_posts("127.0.0.1", args.port, post_path, key,
-                                                   half_rate, args.seconds * 2, f"latency{index}")
+                                                   half_rate, args.seconds * 2, f"latency{index}",
+                                                   close=not args.keep_alive)
             half_rounds.append((accepted_n, len(latencies_ms), percentile(latencies_ms, 50),
                                 percentile(latencies_ms, 99)))
         half = {"rate": half_rate, "accepted": sum(r[0] for r in half_rounds),
@@ -347,6 +390,8 @@ def main() -> None:
                 "p50_ms": statistics.median(r[2] for r in half_rounds),
                 "p99_ms": statistics.median(r[3] for r in half_rounds)}
 
+        if args.web_only:
+            return report(args, rounds, noop_rps, accept_rps, ratio, accept, half, half_rounds)
         # The worker's statements are the ones whose plans need statistics (phases 1-3 run
         # without the analyzer, so its runs do not show up in their latencies).
         analyzer.analyze()
@@ -364,13 +409,14 @@ def main() -> None:
         time.sleep(args.analyze_every + 1)
         tag = f"decide{int(time.time())}-"
         accepted, _ = paced_posts("127.0.0.1", args.port, post_path, key, args.decide_rate,
-                                  args.seconds * 2, tag)
+                                  args.seconds * 2, tag, close=not args.keep_alive)
         done = wait_decided(args.database, tag, accepted, timeout=60)
         latencies = decision_latencies(args.database, tag)
         time.sleep(2)
         wave_tag = f"wave{int(time.time())}-"
         wave_accepted, _ = paced_posts("127.0.0.1", args.port, post_path, key,
-                                       args.decide_rate, args.seconds * 2, wave_tag, wave=True)
+                                       args.decide_rate, args.seconds * 2, wave_tag, wave=True,
+                                       close=not args.keep_alive)
         wave_done = wait_decided(args.database, wave_tag, wave_accepted, timeout=120)
         wave_latencies = decision_latencies(args.database, wave_tag)
     finally:
@@ -381,22 +427,9 @@ def main() -> None:
                 process.wait(30)
         shutil.rmtree(instance, ignore_errors=True)
 
-    threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
-    print(f"machine: {os.cpu_count()} cores; gunicorn {args.web_workers} {args.worker_class} "
-          f"workers{threads}; wrk 1 thread, {args.connections} connections; "
-          f"{args.rounds} rounds of {args.seconds}s; from 4 on, ANALYZE every "
-          f"{args.analyze_every:g}s ({analyzer.runs} runs) for autovacuum")
-    print("   rounds (no-op req/s, accepted/s, ratio): " + "; ".join(
-        f"{r[0]:.0f}, {r[1]:.0f}, {r[2]:.2f}" for r in rounds))
-    print(f"1. no-op JSON endpoint (GET /healthz):    {noop_rps:8.0f} req/s (median)")
-    print(f"2. POST comments, accepted (202):         {accept_rps:8.0f} comments/s (median; "
-          f"{accept['non_2xx']} non-2xx of {accept['requests']})")
-    print(f"   ratio accepted / no-op:                {ratio:8.2f}   (median of the rounds' "
-          f"ratios; target >= 0.40)")
-    print(f"3. POST latency at {half['rate']:.0f} req/s (half of 2): p50 {half['p50_ms']:.1f} ms, "
-          f"p99 {half['p99_ms']:.1f} ms (medians of the rounds)   (target p99 <= 20 ms; "
-          f"{half['accepted']}/{half['requests']} accepted)")
-    print("   rounds (p50, p99 ms): " + "; ".join(f"{r[2]:.1f}, {r[3]:.1f}" for r in half_rounds))
+    report(args, rounds, noop_rps, accept_rps, ratio, accept, half, half_rounds)
+    print(f"   from 4 on, ANALYZE every {args.analyze_every:g}s ({analyzer.runs} runs) for "
+          f"autovacuum")
     print(f"4. POST -> final status at {args.decide_rate:.0f} comments/s: p50 "
           f"{percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
           f"max {max(latencies, default=float('nan')):.0f} ms   (target p99 <= 500 ms; "

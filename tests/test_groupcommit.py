@@ -122,9 +122,10 @@ def test_a_lone_failure_is_raised_in_its_own_request_and_not_written_twice():
     assert group.submit(6) == 60  # the group goes on
 
 
-def test_max_batch_must_be_positive():
+@pytest.mark.parametrize("options", [{"max_batch": 0}, {"writers": 0}])
+def test_max_batch_and_writers_must_be_positive(options):
     with pytest.raises(ValueError):
-        GroupCommit(Recorder(), max_batch=0)
+        GroupCommit(Recorder(), **options)
 
 
 def test_many_threads_each_get_their_own_result():
@@ -135,3 +136,36 @@ def test_many_threads_each_get_their_own_result():
         thread.join(10)
     assert outcomes == {item: item * 10 for item in range(200)}
     assert sorted(item for batch in write.batches for item in batch) == list(range(200))
+
+
+def test_with_two_writers_a_stalled_write_holds_up_only_its_own_batch():
+    """Two writes may be in flight at once; the requests that come while both are busy
+    queue and share the next free writer."""
+    stalled, second_started = threading.Event(), threading.Event()
+    batches = []
+
+    def write(items):
+        batches.append(list(items))
+        if items == [1]:
+            assert stalled.wait(10)  # write 1 stalls until the end of the test
+        elif items == [2]:
+            second_started.set()
+            assert release_second.wait(10)
+        return [item * 10 for item in items]
+
+    release_second = threading.Event()
+    group = GroupCommit(write, writers=2)
+    outcomes, threads = submit_in_threads(group, [1])
+    wait_for(lambda: batches == [[1]])
+    more, more_threads = submit_in_threads(group, [2])
+    assert second_started.wait(10)  # written beside the stalled one, not behind it
+    rest, rest_threads = submit_in_threads(group, [3, 4, 5])
+    wait_for(lambda: len(group._waiting) == 3)  # both writers busy: they queue
+    release_second.set()
+    for thread in more_threads + rest_threads:
+        thread.join(10)
+    assert {**more, **rest} == {2: 20, 3: 30, 4: 40, 5: 50}  # while write 1 still stalls
+    assert sorted(batches[2]) == [3, 4, 5]
+    stalled.set()
+    threads[0].join(10)
+    assert outcomes == {1: 10}
