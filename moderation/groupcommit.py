@@ -29,13 +29,17 @@ Result = TypeVar("Result")
 
 
 class _Slot(Generic[Item, Result]):
-    __slots__ = ("item", "result", "failed", "done")
+    __slots__ = ("item", "result", "failed", "written")
 
     def __init__(self, item: Item) -> None:
         self.item = item
         self.result: Result | None = None
         self.failed = False  # the batch failed: write this item again, alone
-        self.done = False
+        self.written = threading.Event()  # its batch's write has ended
+
+    @property
+    def done(self) -> bool:
+        return self.written.is_set()
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -67,11 +71,16 @@ class GroupCommit(Generic[Item, Result]):
         # that came before it, in which case the loop comes back for it.
         while not slot.done:
             with self._writer:
-                if not slot.done:
-                    with self._waiting_lock:
-                        batch = self._waiting[:self.max_batch]
-                        del self._waiting[:self.max_batch]
+                if slot.done:
+                    break
+                with self._waiting_lock:
+                    batch = self._waiting[:self.max_batch]
+                    del self._waiting[:self.max_batch]
+                if batch:
                     self._write_batch(batch, slot)
+                    continue
+            # Nothing waiting and this slot not written: another writer has it in flight.
+            slot.written.wait()
         if slot.failed:
             return self._write([item])[0]  # its own result, or its own error
         return slot.result  # type: ignore[return-value]
@@ -85,9 +94,11 @@ class GroupCommit(Generic[Item, Result]):
             alone = len(batch) == 1 and batch[0] is own
             for slot in batch:
                 # Every other request of the batch writes its item again, on its own.
-                slot.failed, slot.done = not alone, True
+                slot.failed = not alone
+                slot.written.set()
             if alone:
                 raise  # the error is this request's own
             return
         for slot, result in zip(batch, results):
-            slot.result, slot.done = result, True
+            slot.result = result
+            slot.written.set()

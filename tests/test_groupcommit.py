@@ -169,3 +169,42 @@ def test_with_two_writers_a_stalled_write_holds_up_only_its_own_batch():
     stalled.set()
     threads[0].join(10)
     assert outcomes == {1: 10}
+
+
+def test_a_request_whose_item_is_in_another_writers_batch_waits_for_it():
+    """Items 3 and 4 are being written by one writer when the other frees up: the request of
+    the one that did not write must wait for that write, not take the free writer's turn to
+    write nothing, again and again, until it ends."""
+    holds = {1: threading.Event(), 2: threading.Event(), 3: threading.Event()}
+    batches = []
+
+    def write(items):
+        batches.append(sorted(items))
+        hold = holds.get(min(items, default=0))
+        if hold is not None:
+            assert hold.wait(10)
+        return [item * 10 for item in items]
+
+    group = GroupCommit(write, writers=2)
+    outcomes, threads = [], []
+    for items, written in (([1], [[1]]), ([2], [[1], [2]])):
+        more, more_threads = submit_in_threads(group, items)
+        outcomes.append(more)
+        threads += more_threads
+        wait_for(lambda: batches == written)
+    last, last_threads = submit_in_threads(group, [3, 4])
+    wait_for(lambda: len(group._waiting) == 2)  # both writers busy: 3 and 4 queue
+    holds[2].set()
+    wait_for(lambda: len(batches) == 3)
+    assert batches[2] == [3, 4]  # written together, and held
+    holds[1].set()  # a writer is free now, and nothing is waiting
+    threads[0].join(10)
+    cpu = time.process_time()
+    time.sleep(0.2)
+    assert len(batches) == 3, f"written again meanwhile: {batches[3:6]}"
+    # Nor may it spin on the free writer: waiting costs no CPU (a spin costs ~0.2 s here).
+    assert time.process_time() - cpu < 0.04
+    holds[3].set()
+    for thread in threads + last_threads:
+        thread.join(10)
+    assert {**outcomes[0], **outcomes[1], **last} == {1: 10, 2: 20, 3: 30, 4: 40}
