@@ -23,13 +23,11 @@ import resource
 import shutil
 import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.pipeline import NOOP_SCRIPT, ROOT, WRK_SCRIPT, run, wait_http, wrk
+from benchmarks.pipeline import Setup, add_server_arguments, wrk
 
 PROCESSES = ("python", "postgres", "redis-server")
 
@@ -62,67 +60,34 @@ def measured(url: str, seconds: int, connections: int, script: str, env: dict) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database",
-                        default="postgresql+psycopg://postgres@127.0.0.1/moderation_bench")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    add_server_arguments(parser)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8089)
-    parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
-    parser.add_argument("--threads", type=int, default=4, help="gthread only")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--keep-alive", action="store_true")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
-
-    from sqlalchemy.engine import make_url
-
-    from tests.services import purge_redis, reset_postgres
-
-    reset_postgres(args.database)
-    purge_redis(args.redis)
-    instance = tempfile.mkdtemp(prefix="bench-split-")
-    batches = Path(instance) / "batches"
-    batches.mkdir()
-    env = {**os.environ, "DATABASE_URL": make_url(args.database).render_as_string(False),
-           "CELERY_BROKER_URL": args.redis, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
-           "PYTHONPATH": str(ROOT), "BENCH_BATCH_DIR": str(batches)}
-    moderation = [sys.executable, "-m", "moderation.cli"]
-    run(moderation + ["db", "upgrade"], env=env, cwd=ROOT)
-    key = json.loads(run(moderation + ["sites", "create", "bench", "--name", "Bench", "--json"],
-                         env=env, cwd=ROOT))["key"]
-    threads = ["--threads", str(args.threads)] if args.worker_class == "gthread" else []
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{args.port}", "-w",
-         str(args.web_workers), "-k", args.worker_class, *threads, "--log-level", "warning",
-         "benchmarks.split_app:app"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{args.port}"
+    batches_folder = Path(tempfile.mkdtemp(prefix="bench-batches-"))
+    setup = Setup(args, "bench-split-", BENCH_BATCH_DIR=str(batches_folder))
     steps = [("no-op (GET /healthz)", "/healthz", "noop"),
              ("POST, body read", "/bench/bench/read", "post"),
              ("POST, validated, not stored", "/bench/bench/validate", "post"),
              ("POST, accepted (the real one)", "/api/v1/sites/bench/comments", "post")]
     results: dict[str, list[dict]] = {name: [] for name, _, _ in steps}
+    web = setup.start_web("benchmarks.split_app:app")
     try:
-        wait_http(base + "/healthz")
-        scripts = {"noop": Path(instance) / "noop.lua", "post": Path(instance) / "post.lua"}
-        scripts["noop"].write_text(NOOP_SCRIPT)
-        scripts["post"].write_text(WRK_SCRIPT)
-        wrk_env = {**os.environ, "BENCH_KEY": key, "BENCH_CLOSE": "0" if args.keep_alive else "1"}
         for _, path, kind in steps:  # warm-up
-            wrk(base + path, 1, args.connections, str(scripts[kind]), wrk_env)
+            wrk(setup.base + path, 1, args.connections, str(setup.scripts[kind]), setup.wrk_env)
         for _ in range(args.rounds):
             for name, path, kind in steps:
-                results[name].append(measured(base + path, args.seconds, args.connections,
-                                              str(scripts[kind]), wrk_env))
+                results[name].append(measured(setup.base + path, args.seconds,
+                                              args.connections, str(setup.scripts[kind]),
+                                              setup.wrk_env))
     finally:
         web.send_signal(signal.SIGTERM)
         web.wait(30)
     sizes: Counter = Counter()
-    for path in batches.glob("*.json"):
+    for path in batches_folder.glob("*.json"):
         sizes.update({int(k): v for k, v in json.loads(path.read_text()).items()})
-    shutil.rmtree(instance, ignore_errors=True)
+    shutil.rmtree(setup.instance, ignore_errors=True)
+    shutil.rmtree(batches_folder, ignore_errors=True)
     report(args, steps, results, sizes)
 
 

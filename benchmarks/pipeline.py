@@ -305,12 +305,12 @@ def report(args, rounds, noop_rps, accept_rps, ratio, accept, half, half_rounds)
     print("   rounds (p50, p99 ms): " + "; ".join(f"{r[2]:.1f}, {r[3]:.1f}" for r in half_rounds))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1/moderation_bench")
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The services, the gunicorn server and wrk's connections: the same in every benchmark
+    that drives the web side."""
+    parser.add_argument("--database",
+                        default="postgresql+psycopg://postgres@127.0.0.1/moderation_bench")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--seconds", type=int, default=5, help="per phase and round")
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
@@ -318,6 +318,59 @@ def main() -> None:
     parser.add_argument("--keep-alive", action="store_true",
                         help="keep connections open (default: Connection: close on every request)")
     parser.add_argument("--connections", type=int, default=16)
+
+
+class Setup:
+    """An emptied database and Redis database, a migrated schema, a site and its key, the
+    environment the service's processes run with, and the wrk scripts."""
+
+    def __init__(self, args, prefix: str, **extra_env: str) -> None:
+        if not shutil.which("wrk"):
+            sys.exit("wrk not found: apt-get install wrk")
+        from sqlalchemy.engine import make_url
+
+        from tests.services import purge_redis, reset_postgres
+
+        reset_postgres(args.database)
+        purge_redis(args.redis)
+        self.args = args
+        self.instance = tempfile.mkdtemp(prefix=prefix)
+        self.env = {**os.environ, "DATABASE_URL": make_url(args.database).render_as_string(False),
+                    "CELERY_BROKER_URL": args.redis, "SECRET_KEY": "bench",
+                    "INSTANCE_PATH": self.instance, "PYTHONPATH": str(ROOT), **extra_env}
+        moderation = [sys.executable, "-m", "moderation.cli"]
+        run(moderation + ["db", "upgrade"], env=self.env, cwd=ROOT)
+        self.key = json.loads(run(moderation + ["sites", "create", "bench", "--name", "Bench",
+                                                "--json"], env=self.env, cwd=ROOT))["key"]
+        self.base = f"http://127.0.0.1:{args.port}"
+        self.scripts = {"post": Path(self.instance) / "post.lua",
+                        "noop": Path(self.instance) / "noop.lua"}
+        self.scripts["post"].write_text(WRK_SCRIPT)
+        self.scripts["noop"].write_text(NOOP_SCRIPT)
+        self.wrk_env = {**os.environ, "BENCH_KEY": self.key,
+                        "BENCH_CLOSE": "0" if args.keep_alive else "1"}
+
+    def start_web(self, app: str = "wsgi:app") -> subprocess.Popen:
+        args = self.args
+        # Threads only for gthread: gunicorn quietly turns "sync" with --threads > 1 into gthread.
+        threads = ["--threads", str(args.threads)] if args.worker_class == "gthread" else []
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{args.port}", "-w",
+             str(args.web_workers), "-k", args.worker_class, *threads,
+             "--log-level", "warning", app], env=self.env, cwd=ROOT)
+        try:
+            wait_http(self.base + "/healthz")
+        except BaseException:
+            web.kill()
+            raise
+        return web
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_server_arguments(parser)
+    parser.add_argument("--seconds", type=int, default=5, help="per phase and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--decide-rate", type=float, default=200.0)
     parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--paced-rate", type=float, default=None,
@@ -327,43 +380,15 @@ def main() -> None:
     parser.add_argument("--analyze-every", type=float, default=10.0,
                         help="seconds between ANALYZEs standing in for autovacuum")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
-
-    from sqlalchemy.engine import make_url
-
-    from tests.services import purge_redis, reset_postgres
-
-    reset_postgres(args.database)
-    purge_redis(args.redis)
-    instance = tempfile.mkdtemp(prefix="bench-")
-    env = {**os.environ, "DATABASE_URL": make_url(args.database).render_as_string(False),
-           "CELERY_BROKER_URL": args.redis, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
-           "PYTHONPATH": str(ROOT)}
-    moderation = [sys.executable, "-m", "moderation.cli"]
-    run(moderation + ["db", "upgrade"], env=env, cwd=ROOT)
-    site = json.loads(run(moderation + ["sites", "create", "bench", "--name", "Bench", "--json"],
-                          env=env, cwd=ROOT))
-    key = site["key"]
-    base = f"http://127.0.0.1:{args.port}"
+    setup = Setup(args, "bench-")
+    instance, env, key, base, wrk_env = (setup.instance, setup.env, setup.key, setup.base,
+                                         setup.wrk_env)
+    script, noop_script = setup.scripts["post"], setup.scripts["noop"]
     post_path = "/api/v1/sites/bench/comments"
-
-    # Threads only for gthread: gunicorn quietly turns "sync" with --threads > 1 into gthread.
-    threads = ["--threads", str(args.threads)] if args.worker_class == "gthread" else []
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{args.port}", "-w",
-         str(args.web_workers), "-k", args.worker_class, *threads,
-         "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
+    web = setup.start_web()
     worker = None
     analyzer = Analyzer(args.database, args.analyze_every)
     try:
-        wait_http(base + "/healthz")
-        script = Path(instance) / "post.lua"
-        script.write_text(WRK_SCRIPT)
-        noop_script = Path(instance) / "noop.lua"
-        noop_script.write_text(NOOP_SCRIPT)
-        wrk_env = {**os.environ, "BENCH_KEY": key, "BENCH_CLOSE": "0" if args.keep_alive else "1"}
-
         wrk(base + "/healthz", 2, args.connections, str(noop_script), wrk_env)  # warm-up
         rounds = []
         for _ in range(args.rounds):
@@ -400,6 +425,8 @@ def main() -> None:
             [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "checks",
              "-c", str(args.worker_concurrency), "--loglevel", "WARNING", "--without-gossip",
              "--without-mingle"], env=env, cwd=ROOT)
+        from tests.services import purge_redis
+
         purge_redis(args.redis)  # phase 2's messages: the drain sends its own
         time.sleep(4)
         # The drain first: phase 4 then runs on a database in its steady state, with history

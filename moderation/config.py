@@ -78,8 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a worker gathers comments into a batch before deciding the ones it has."),
     Setting("ACCEPT_BATCH_MAX", int, 32,
             "Most comments a web process stores with one statement and announces with one "
-            "message (group commit: comments that arrive while one insert is in flight share "
-            "the next; only with threaded web workers, e.g. gunicorn `gthread`). 1 turns it off."),
+            "message (group commit: comments that arrive while the process's inserts are busy "
+            "share the next; only with threaded web workers, e.g. gunicorn `gthread`). "
+            "1 turns it off."),
     Setting("SITE_CACHE_SECONDS", float, 5.0,
             "How long a web process caches a site and its key hashes (a revoked key stops "
             "working within this time). 0 disables the cache."),

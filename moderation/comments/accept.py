@@ -7,11 +7,11 @@ unknown parent, so nothing is stored for a refused comment and a stored one is c
 Detection, rendering and webhooks (``comment.created`` is written with the first decision,
 see ``services.record_transition``) happen in the worker.
 
-In a web process with threads, the comments that arrive while one insert is in flight share
-the next (``moderation.groupcommit``): on PostgreSQL one statement stores them all
-(``_insert_many``: the same checks, row by row, over arrays of the rows' values), on SQLite
-one transaction; then one command sends all their messages. Each request still gets its own
-answer: its comment's id, or its own refusal.
+In a web process with threads, the comments that arrive while its inserts are busy (two at a
+time, ``GROUP_WRITERS``) share the next (``moderation.groupcommit``): on PostgreSQL one
+statement stores them all (``_insert_many``: the same checks, row by row, over arrays of the
+rows' values), on SQLite one transaction; then one command sends all their messages. Each
+request still gets its own answer: its comment's id, or its own refusal.
 """
 
 from __future__ import annotations
