@@ -24,7 +24,7 @@ def quiet(monkeypatch):
     """No task messages: these tests decide comments themselves, and a session worker must
     not take them first."""
     sent = []
-    monkeypatch.setattr(accept, "send_committed", lambda *args: sent.append(args))
+    monkeypatch.setattr(accept, "send_committed_many", lambda *args: sent.append(args))
     monkeypatch.setattr(accept, "send_after_commit", lambda *args: sent.append(args))
     monkeypatch.setattr(webhooks, "send_after_commit", lambda *args: sent.append(args))
     return sent

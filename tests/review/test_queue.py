@@ -34,7 +34,7 @@ def backlog(client, sites, make_moderator, monkeypatch):
     # session is running (until the sweeper, which no test here waits for).
     from moderation.comments import accept
 
-    monkeypatch.setattr(accept, "send_committed", lambda *args: None)
+    monkeypatch.setattr(accept, "send_committed_many", lambda *args: None)
     monkeypatch.setattr(accept, "send_after_commit", lambda *args: None)
     ids["pending"] = post_comment(client, key, "still waiting for the worker")
     return ids, make_moderator("mona@example.com", sites=["news"]), \
