@@ -5,10 +5,9 @@ one by one, each pays a statement, a commit and a message of its own, and much o
 is per statement and per round trip, not per row. Here a request that finds a writer free
 writes what is waiting (itself, at first); requests that come while every writer is busy
 queue up, and the next of them to get a writer writes them all at once. Nobody waits for a
-timer:
-a lone request is written at once, as before, and a process with one thread (gunicorn's
-``sync`` worker) always writes batches of one. Under load, batches grow by themselves to
-about as many requests as arrive during a write.
+timer: a lone request is written at once, as before, and a process with one thread
+(gunicorn's ``sync`` worker) always writes batches of one. Under load, batches grow by
+themselves to about as many requests as arrive during a write.
 
 With ``writers`` above one, that many batches may be written at once: a write that stalls
 then holds up only the requests in its own batch, and batches form once all writers are busy.

@@ -17,10 +17,9 @@ request still gets its own answer: its comment's id, or its own refusal.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -115,9 +114,10 @@ def _insert_in_known_thread(site: SiteInfo, new: NewComment, thread_pk: int,
 
 # Two inserts in flight per process, not one: with one, a statement that stalls (a WAL
 # flush, a GIN pending-list merge) holds up every request of the process. Measured with
-# `benchmarks.pipeline --web-only --paced-rate 500` (gthread 4 x 4, two runs): POST p99
-# 8.8-11.2 ms with two writers, 18-20 ms with one, 13-22 ms without grouping; one writer
-# accepted ~10% more comments per second than two or none.
+# `benchmarks.pipeline --web-only --paced-rate 500` (gthread 4 x 4, two runs each): one
+# writer accepted ~10% more comments per second than none, but had rounds with a POST p99
+# of 32-48 ms; two writers accepted as many as none or more, with a p99 of 10.2 and 22.0 ms
+# against 11.6 ms without grouping, within the machine's run-to-run noise.
 GROUP_WRITERS = 2
 
 
@@ -243,13 +243,14 @@ WITH batch AS MATERIALIZED (
     INSERT INTO comments (id, {", ".join(_FROM_PARAMS)}, root_id, status, scores, reasons,
                           version, check_attempts, risk, report_count, created_at, updated_at,
                           check_enqueued_at)
-    SELECT b.id, {", ".join(f"b.{name}" for name in _FROM_PARAMS)}, parent.root, 'pending',
-           '{{}}', '[]', 1, 0, 0, 0, b.now, b.now, b.now
+    SELECT b.id, {", ".join(f"b.{name}" for name in _FROM_PARAMS)}, parent.root,
+           '{Status.PENDING.value}', '{{}}', '[]', 1, 0, 0, 0, b.now, b.now, b.now
     FROM batch b
     LEFT JOIN LATERAL (
         SELECT coalesce(p.root_id, p.id) AS root FROM comments p
         WHERE p.id = b.parent_id AND p.thread_id = b.thread_id
-          AND (p.status = 'published' OR (p.status = 'reported' AND NOT b.hide_reported))
+          AND (p.status = '{Status.PUBLISHED.value}'
+               OR (p.status = '{Status.REPORTED.value}' AND NOT b.hide_reported))
     ) parent ON true
     WHERE (b.parent_id IS NULL OR parent.root IS NOT NULL)
       AND NOT EXISTS (
