@@ -416,7 +416,8 @@ def main() -> None:
                 "p99_ms": statistics.median(r[3] for r in half_rounds)}
 
         if args.web_only:
-            return report(args, rounds, noop_rps, accept_rps, ratio, accept, half, half_rounds)
+            report(args, rounds, noop_rps, accept_rps, ratio, accept, half, half_rounds)
+            return
         # The worker's statements are the ones whose plans need statistics (phases 1-3 run
         # without the analyzer, so its runs do not show up in their latencies).
         analyzer.analyze()

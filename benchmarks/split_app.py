@@ -6,7 +6,8 @@ for ``python -m benchmarks.accept_split``. Only the benchmark serves this module
   message: site, key, JSON, schema (pydantic, email-validator), the 202 answer with its
   ``Location``.
 
-Each gunicorn worker counts the sizes of its group-commit batches and writes them to
+Each gunicorn worker counts the sizes of its group-commit writes (a row written again alone
+after a failed batch counts as a batch of one) and writes them to
 ``$BENCH_BATCH_DIR/<pid>.json`` when it exits.
 """
 
@@ -21,10 +22,9 @@ from pathlib import Path
 from flask import jsonify, request, url_for
 
 from moderation import create_app
-from moderation.comments import routes
+from moderation.comments import accept, routes
 from moderation.comments.accept import Accepted
 from moderation.extensions import utcnow
-from moderation.groupcommit import GroupCommit
 from moderation.http import read_json_object
 from moderation.sites.services import get_site
 
@@ -51,20 +51,20 @@ def validate_only(site: str):
     return response
 
 
-class CountingGroup(GroupCommit):
-    def _write_batch(self, batch, own):
-        batch_sizes[len(batch)] += 1
-        return super()._write_batch(batch, own)
+def _count_batches() -> None:
+    """Count the sizes of the batches the app's own accept group writes."""
+    with app.app_context():
+        group = accept._group()
+    write = group._write
+
+    def counting_write(rows):
+        batch_sizes[len(rows)] += 1
+        return write(rows)
+
+    group._write = counting_write
 
 
-def _counting_group():
-    from moderation.comments.accept import GROUP_WRITERS, store_comments
-
-    return CountingGroup(store_comments, max_batch=app.config["ACCEPT_BATCH_MAX"],
-                         writers=GROUP_WRITERS)
-
-
-app.extensions["moderation.accept_group"] = _counting_group()
+_count_batches()
 
 
 @atexit.register
