@@ -114,10 +114,11 @@ def _insert_in_known_thread(site: SiteInfo, new: NewComment, thread_pk: int,
 
 # Two inserts in flight per process, not one: with one, a statement that stalls (a WAL
 # flush, a GIN pending-list merge) holds up every request of the process. Measured with
-# `benchmarks.pipeline --web-only --paced-rate 500` (gthread 4 x 4, two runs each): one
-# writer accepted ~10% more comments per second than none, but had rounds with a POST p99
-# of 32-48 ms; two writers accepted as many as none or more, with a p99 of 10.2 and 22.0 ms
-# against 11.6 ms without grouping, within the machine's run-to-run noise.
+# `benchmarks.pipeline --web-only --paced-rate 500` (gthread 4 x 4, two runs each; one
+# writer with this constant set to 1): one writer accepted ~10% more comments per second
+# than none, but had rounds with a POST p99 of 32-48 ms; two writers accepted as many as
+# none or more, with a p99 of 10.2 and 22.0 ms against 11.6 ms without grouping, within the
+# machine's run-to-run noise.
 GROUP_WRITERS = 2
 
 
